@@ -1,0 +1,153 @@
+"""The context locals: ``request``, ``g``, ``session`` and ``current_app``.
+
+One ``ContextVar`` holds the current context (an app context, or a request context that is also an
+app context). Every name here is a proxy that reads that variable on each use, so it always means
+"the one for the work being done now", in whichever thread or task that is. Used where no context
+is active, a proxy raises ``RuntimeError`` naming the context that is missing and how to get one.
+This module holds no other state and never creates a context itself.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from contextvars import ContextVar
+
+if t.TYPE_CHECKING:
+    from .app import Erlen
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
+    from .sessions import SessionMixin
+    from .wrappers import Request
+
+_cv_context: ContextVar[AppContext] = ContextVar("erlen.context")
+
+_NO_APP = """\
+Working outside of application context.
+
+This code used `{name}`, which exists only while an application context is active: during a
+request, or inside `with app.app_context():`. Push one around the code (for example in a script or
+a test), or pass the app or the data the code needs as an argument."""
+
+_NO_REQUEST = """\
+Working outside of request context.
+
+This code used `{name}`, which exists only while a request is handled. In a view or a hook it is
+there for you; elsewhere, push one with `with app.test_request_context(): ...` (tests and
+scripts), wrap code started from a view with `copy_current_request_context`, or pass the data the
+code needs as an argument."""
+
+
+def _app_ctx(name: str) -> AppContext:
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        raise RuntimeError(_NO_APP.format(name=name))
+    return ctx
+
+
+def _request_ctx(name: str) -> RequestContext:
+    ctx = _cv_context.get(None)
+    if ctx is None or ctx.request is None:
+        raise RuntimeError(_NO_REQUEST.format(name=name))
+    return ctx  # type: ignore[return-value]
+
+
+def _find_app() -> Erlen:
+    return _app_ctx("current_app").app
+
+
+def _find_g() -> _AppCtxGlobals:
+    return _app_ctx("g").g
+
+
+def _find_request() -> Request:
+    request = _request_ctx("request").request
+    assert request is not None
+    return request
+
+
+def _find_session() -> SessionMixin:
+    return _request_ctx("session").session
+
+
+class _ContextProxy:
+    """Stands for the object ``find()`` returns for the current context.
+
+    It forwards attribute access and the common protocols (item access, iteration, truth,
+    comparison, ``repr``). ``_get_current_object()`` returns the real object, for code that must
+    hand it to another thread or keep it after the context ends.
+    """
+
+    __slots__ = ("_find", "_name")
+
+    def __init__(self, find: t.Callable[[], t.Any], name: str) -> None:
+        object.__setattr__(self, "_find", find)
+        object.__setattr__(self, "_name", name)
+
+    def _get_current_object(self) -> t.Any:
+        return self._find()
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._find(), name)
+
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        setattr(self._find(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._find(), name)
+
+    def __getitem__(self, key: t.Any) -> t.Any:
+        return self._find()[key]
+
+    def __setitem__(self, key: t.Any, value: t.Any) -> None:
+        self._find()[key] = value
+
+    def __delitem__(self, key: t.Any) -> None:
+        del self._find()[key]
+
+    def __contains__(self, item: t.Any) -> bool:
+        return item in self._find()
+
+    def __iter__(self) -> t.Iterator[t.Any]:
+        return iter(self._find())
+
+    def __len__(self) -> int:
+        return len(self._find())
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._find())
+        except RuntimeError:
+            return False
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._find() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._find() != other)
+
+    def __hash__(self) -> int:
+        return hash(self._find())
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        return self._find()(*args, **kwargs)
+
+    def __dir__(self) -> t.Iterable[str]:
+        try:
+            return dir(self._find())
+        except RuntimeError:
+            return []
+
+    def __repr__(self) -> str:
+        try:
+            obj = self._find()
+        except RuntimeError:
+            return f"<unbound {self._name} proxy>"
+        return repr(obj)
+
+    def __str__(self) -> str:
+        return str(self._find())
+
+
+current_app: Erlen = t.cast("Erlen", _ContextProxy(_find_app, "current_app"))
+g: _AppCtxGlobals = t.cast("_AppCtxGlobals", _ContextProxy(_find_g, "g"))
+request: Request = t.cast("Request", _ContextProxy(_find_request, "request"))
+session: SessionMixin = t.cast("SessionMixin", _ContextProxy(_find_session, "session"))

@@ -1,0 +1,50 @@
+"""JSON helpers that follow the current app's settings: ``dumps``, ``loads``, ``jsonify``.
+
+Outside an app context they fall back to the standard library with the default provider's
+options, so they can be used in scripts too.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import typing as t
+
+from ..globals import _cv_context
+from .provider import DefaultJSONProvider, JSONProvider, _default
+
+if t.TYPE_CHECKING:
+    from ..wrappers import Response
+
+
+def dumps(obj: t.Any, **kwargs: t.Any) -> str:
+    """Serialize ``obj`` with the current app's JSON provider."""
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)
+    kwargs.setdefault("default", _default)
+    return _json.dumps(obj, **kwargs)
+
+
+def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
+    """Deserialize with the current app's JSON provider."""
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
+    return _json.loads(s, **kwargs)
+
+
+def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
+    """A JSON ``Response`` for one value, several values (a list) or keyword arguments (a dict).
+
+    Needs an app context, because the current app's provider and response class decide.
+    """
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "jsonify() needs an application context (a request, or `with app.app_context():`),"
+            " because the app's JSON settings decide the output."
+        )
+    return ctx.app.json.response(*args, **kwargs)
+
+
+__all__ = ["DefaultJSONProvider", "JSONProvider", "dumps", "jsonify", "loads"]

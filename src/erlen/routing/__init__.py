@@ -1,0 +1,47 @@
+"""URL routing: rules, converters, the compiled matcher and URL building.
+
+The public names Flask users know from ``werkzeug.routing`` live here; the parts are split by
+concern: ``converters`` (placeholders), ``rules`` (one rule, parsed once), ``matcher`` (the
+static dict and segment trie), ``map`` (``Map``/``MapAdapter``: matching and building entry
+points) and ``exceptions``. Nothing in this package depends on Werkzeug, reads ``environ`` or
+``scope``, or does I/O.
+"""
+
+from .adapter import MapAdapter
+from .converters import (
+    DEFAULT_CONVERTERS,
+    AnyConverter,
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    NumberConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+    parse_converter_args,
+)
+from .exceptions import BuildError, RequestRedirect, RoutingException, WebsocketMismatch
+from .map import Map
+from .rules import Rule
+
+__all__ = [
+    "DEFAULT_CONVERTERS",
+    "AnyConverter",
+    "BaseConverter",
+    "BuildError",
+    "FloatConverter",
+    "IntegerConverter",
+    "Map",
+    "MapAdapter",
+    "NumberConverter",
+    "PathConverter",
+    "RequestRedirect",
+    "RoutingException",
+    "Rule",
+    "UUIDConverter",
+    "UnicodeConverter",
+    "ValidationError",
+    "WebsocketMismatch",
+    "parse_converter_args",
+]

@@ -1,0 +1,294 @@
+"""Sessions: ``session`` is a dict kept between requests, by default in a signed cookie.
+
+``SessionInterface`` is how the app opens a session from a request and saves it into a
+response; replace ``app.session_interface`` to keep sessions elsewhere (Redis, a database). The
+default, ``SecureCookieSessionInterface``, stores the data in the cookie itself, signed with
+HMAC-SHA256 through itsdangerous: readable by the client, but not changeable. A cookie that is
+tampered with, signed with an unknown key or expired gives an empty session, never an error.
+Nothing here runs unless a view touches ``session``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import typing as t
+from collections.abc import MutableMapping
+from datetime import UTC, datetime
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from .json.tag import TaggedJSONSerializer
+
+if t.TYPE_CHECKING:
+    from .app import Erlen
+    from .ctx import RequestContext
+    from .wrappers import Request, Response
+
+
+class SessionMixin(MutableMapping[str, t.Any]):
+    """What every session offers besides being a dict."""
+
+    #: True for a session that did not exist before this request.
+    new = False
+    #: True when the session changed and must be saved.
+    modified = True
+    #: True when the session was read or changed (the response then varies on ``Cookie``).
+    accessed = True
+
+    @property
+    def permanent(self) -> bool:
+        """A permanent session lives for ``PERMANENT_SESSION_LIFETIME``; otherwise until the
+        browser closes."""
+        return bool(self.get("_permanent", False))
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+
+class SecureCookieSession(dict[str, t.Any], SessionMixin):
+    """The default session: a dict that records whether it was read and whether it changed."""
+
+    modified = False
+    accessed = False
+
+    def __init__(self, initial: t.Mapping[str, t.Any] | None = None) -> None:
+        super().__init__(initial or ())
+
+    def _changed(self) -> None:
+        self.modified = True
+        self.accessed = True
+
+    def __getitem__(self, key: str) -> t.Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        if key not in self:
+            self._changed()
+        return super().setdefault(key, default)
+
+    def __setitem__(self, key: str, value: t.Any) -> None:
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self._changed()
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: t.Any) -> t.Any:
+        self._changed()
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, t.Any]:
+        self._changed()
+        return super().popitem()
+
+    def update(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"
+
+
+class NullSession(SecureCookieSession):
+    """The session when no ``SECRET_KEY`` is set: reading works (it is empty), writing fails
+    with an error that says what to do."""
+
+    def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise RuntimeError(
+            "The session is unavailable because no secret key was set. Set SECRET_KEY in the"
+            " app's config to a long random value, for example"
+            " app.config['SECRET_KEY'] = secrets.token_hex() (keep it out of your code"
+            " repository, e.g. load it from an environment variable)."
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
+class SessionInterface:
+    """How sessions are loaded and saved. Subclass it and set ``app.session_interface``."""
+
+    null_session_class: type[NullSession] = NullSession
+    pickle_based = False
+
+    def make_null_session(self, app: Erlen) -> NullSession:
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Erlen) -> str:
+        return t.cast(str, app.config["SESSION_COOKIE_NAME"])
+
+    def get_cookie_domain(self, app: Erlen) -> str | None:
+        return t.cast("str | None", app.config["SESSION_COOKIE_DOMAIN"])
+
+    def get_cookie_path(self, app: Erlen) -> str:
+        return t.cast(str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"])
+
+    def get_cookie_httponly(self, app: Erlen) -> bool:
+        return bool(app.config["SESSION_COOKIE_HTTPONLY"])
+
+    def get_cookie_secure(self, app: Erlen, request: Request | None = None) -> bool:
+        """``SESSION_COOKIE_SECURE``; when it is None (the default), Secure on HTTPS requests."""
+        secure = app.config["SESSION_COOKIE_SECURE"]
+        if secure is None:
+            return request is not None and request.is_secure
+        return bool(secure)
+
+    def get_cookie_samesite(self, app: Erlen) -> str | None:
+        return t.cast("str | None", app.config["SESSION_COOKIE_SAMESITE"])
+
+    def get_cookie_partitioned(self, app: Erlen) -> bool:
+        return bool(app.config["SESSION_COOKIE_PARTITIONED"])
+
+    def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
+        if session.permanent:
+            return datetime.now(UTC) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:
+        """Set the cookie when the session changed, or, for a permanent session with
+        ``SESSION_REFRESH_EACH_REQUEST``, on every request (to move its expiry forward)."""
+        return session.modified or (
+            session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
+
+    def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
+        raise NotImplementedError
+
+    def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+        raise NotImplementedError
+
+
+session_json_serializer = TaggedJSONSerializer()
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions in a cookie signed with the app's ``SECRET_KEY`` (HMAC-SHA256).
+
+    ``SECRET_KEY_FALLBACKS`` lists old keys that still verify cookies during a key rotation;
+    new cookies are always signed with ``SECRET_KEY``.
+    """
+
+    salt = "cookie-session"
+    digest_method = staticmethod(hashlib.sha256)
+    key_derivation = "hmac"
+    serializer = session_json_serializer
+    session_class = SecureCookieSession
+
+    def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
+        if not app.secret_key:
+            return None
+        keys: list[str | bytes] = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key]
+        return URLSafeTimedSerializer(
+            keys,  # type: ignore[arg-type]
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+    def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            session = self.session_class()
+            session.new = True
+            return session
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = serializer.loads(value, max_age=max_age)
+        except (BadSignature, ValueError, TypeError, KeyError):
+            session = self.session_class()
+            session.new = True
+            return session
+        if not isinstance(data, dict):
+            return self.session_class()
+        return self.session_class(data)
+
+    def save_session(
+        self, app: Erlen, session: SessionMixin, response: Response, request: Request | None = None
+    ) -> None:
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app, request)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+        if session.accessed:
+            _add_vary_cookie(response)
+        if not session:
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                _add_vary_cookie(response)
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None
+        value = serializer.dumps(dict(session))
+        response.set_cookie(
+            name,
+            value,
+            expires=self.get_expiration_time(app, session),
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        _add_vary_cookie(response)
+
+
+def _add_vary_cookie(response: Response) -> None:
+    vary = response.headers.get("Vary")
+    if vary is None:
+        response.headers.set("Vary", "Cookie")
+    elif "cookie" not in {part.strip().lower() for part in vary.split(",")}:
+        response.headers.set("Vary", f"{vary}, Cookie")
+
+
+def open_session(app: Erlen, request: Request) -> SessionMixin:
+    """The session for ``request`` (a null session when the interface cannot open one)."""
+    interface = app.session_interface
+    session = interface.open_session(app, request)
+    if session is None:
+        session = interface.make_null_session(app)
+    return session
+
+
+def save_session(app: Erlen, ctx: RequestContext, response: Response) -> None:
+    interface = app.session_interface
+    session = ctx.session
+    if interface.is_null_session(session):
+        return
+    if isinstance(interface, SecureCookieSessionInterface):
+        interface.save_session(app, session, response, ctx.request)
+    else:
+        interface.save_session(app, session, response)

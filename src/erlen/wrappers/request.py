@@ -1,0 +1,440 @@
+"""The request a view reads: method, URL, headers, cookies, query string and body.
+
+A protocol adapter builds a ``Request`` from what the server handed it (a WSGI environ, or an
+ASGI scope and its body) and the core reads only this object. Nothing is parsed until it is
+asked for: ``request.form`` parses the body once, on first access, within the app's limits
+(``MAX_CONTENT_LENGTH``, ``MAX_FORM_MEMORY_SIZE``, ``MAX_FORM_PARTS``), and malformed input becomes
+a 4xx ``HTTPException``, never a 500. This module never talks to a server.
+"""
+
+from __future__ import annotations
+
+import io
+import json as _json
+import typing as t
+from functools import cached_property
+from urllib.parse import quote
+
+from ..datastructures import (
+    CombinedMultiDict,
+    FileStorage,
+    Headers,
+    ImmutableMultiDict,
+    MultiDict,
+)
+from ..exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from ..formparser import parse_form_data, parse_query_string
+from ..http import parse_cookie, parse_options_header
+from ..streams import LimitedStream, Readable
+
+if t.TYPE_CHECKING:
+    from ..routing import Rule
+
+_FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+_URL_SAFE = "/:@!$&'()*+,;=~"
+
+Limits = tuple[int | None, int | None, int | None]
+DEFAULT_LIMITS: Limits = (16 * 1024 * 1024, 500_000, 1000)
+
+
+class UserAgent:
+    """The ``User-Agent`` header; ``str(request.user_agent)`` is the raw string."""
+
+    __slots__ = ("string",)
+
+    def __init__(self, string: str) -> None:
+        self.string = string
+
+    def __str__(self) -> str:
+        return self.string
+
+    def __bool__(self) -> bool:
+        return bool(self.string)
+
+    def __repr__(self) -> str:
+        return f"<UserAgent {self.string!r}>"
+
+
+class Request:
+    """An incoming HTTP request, as Flask's ``request`` exposes it.
+
+    Adapters construct it; views read it through the ``request`` proxy (or take it as an
+    argument). ``environ`` is the WSGI environ under WSGI, ``scope`` the ASGI scope under ASGI.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "_input",
+        "_input_terminated",
+        "_limits",
+        "_server",
+        "_uploads",
+        "environ",
+        "headers",
+        "method",
+        "path",
+        "query_string",
+        "remote_addr",
+        "root_path",
+        "routing_exception",
+        "scheme",
+        "scope",
+        "url_rule",
+        "view_args",
+    )
+
+    parameter_storage_class = ImmutableMultiDict
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        server: tuple[str, str | None] | None,
+        root_path: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        remote_addr: str | None,
+        input_stream: Readable | None = None,
+        input_terminated: bool = False,
+        limits: Limits = DEFAULT_LIMITS,
+        environ: dict[str, t.Any] | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> None:
+        self.method = method
+        self.scheme = scheme
+        self._server = server
+        self.root_path = root_path
+        self.path = path
+        self.query_string = query_string
+        self.headers = headers
+        self.remote_addr = remote_addr
+        self._input = input_stream
+        self._input_terminated = input_terminated
+        self._limits = limits
+        self.environ = environ
+        self.scope = scope
+        self.url_rule: Rule | None = None
+        self.view_args: dict[str, t.Any] | None = None
+        self.routing_exception: HTTPException | None = None
+        self._uploads: ImmutableMultiDict[str, FileStorage] | None = None
+
+    # limits (per request, so a view may raise them for one upload endpoint)
+
+    @property
+    def max_content_length(self) -> int | None:
+        return self._limits[0]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._limits = (value, self._limits[1], self._limits[2])
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        return self._limits[1]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._limits = (self._limits[0], value, self._limits[2])
+
+    @property
+    def max_form_parts(self) -> int | None:
+        return self._limits[2]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._limits = (self._limits[0], self._limits[1], value)
+
+    # routing
+
+    @property
+    def endpoint(self) -> str | None:
+        rule = self.url_rule
+        return rule.endpoint if rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the blueprint the matched endpoint belongs to (innermost)."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """Every blueprint the endpoint is in, innermost first: ``["a.b", "a"]``."""
+        name = self.blueprint
+        if name is None:
+            return []
+        names = [name]
+        while "." in name:
+            name = name.rpartition(".")[0]
+            names.append(name)
+        return names
+
+    # URL
+
+    @property
+    def host(self) -> str:
+        """The ``Host`` header, or the server's name and port when the client sent none."""
+        host = self.headers.get("Host")
+        if host:
+            return host
+        server = self._server
+        if server is None:
+            return ""
+        name, port = server
+        if port is None or _DEFAULT_PORTS.get(self.scheme) == port:
+            return name
+        return f"{name}:{port}"
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    @property
+    def script_root(self) -> str:
+        return self.root_path
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.path}?{self.query_string.decode('latin-1')}"
+
+    @property
+    def host_url(self) -> str:
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def root_url(self) -> str:
+        return f"{self.scheme}://{self.host}{quote(self.root_path, safe=_URL_SAFE)}/"
+
+    url_root = root_url
+
+    @property
+    def base_url(self) -> str:
+        path = quote(self.root_path + self.path, safe=_URL_SAFE + "%")
+        return f"{self.scheme}://{self.host}{path}"
+
+    @property
+    def url(self) -> str:
+        query = self.query_string
+        if query:
+            return f"{self.base_url}?{query.decode('latin-1')}"
+        return self.base_url
+
+    # headers
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict[str, str]:
+        """The query string's parameters."""
+        if not self.query_string:
+            return self.parameter_storage_class()
+        return self.parameter_storage_class(parse_query_string(self.query_string, self._limits[2]))
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        return parse_cookie(self.headers.get("Cookie"))
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")
+
+    @cached_property
+    def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
+        return parse_options_header(self.headers.get("Content-Type"))
+
+    @property
+    def mimetype(self) -> str:
+        return self._parsed_content_type[0]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        return self._parsed_content_type[1]
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("Content-Length")
+        if value is None:
+            return None
+        value = value.strip()
+        if not value.isdigit() or not value.isascii():
+            return None
+        return int(value)
+
+    @property
+    def content_encoding(self) -> str | None:
+        return self.headers.get("Content-Encoding")
+
+    @property
+    def referrer(self) -> str | None:
+        return self.headers.get("Referer")
+
+    @cached_property
+    def user_agent(self) -> UserAgent:
+        return UserAgent(self.headers.get("User-Agent", ""))
+
+    @property
+    def is_json(self) -> bool:
+        mimetype = self.mimetype
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    # body
+
+    @cached_property
+    def stream(self) -> t.BinaryIO:
+        """The body, limited to its declared length and to ``max_content_length``.
+
+        Reading it raises 413 as soon as the body is over the limit and 400 when it is cut short.
+        """
+        raw = self._input
+        declared = self.headers.get("Content-Length")
+        if raw is None:
+            return io.BytesIO()
+        if declared is not None:
+            declared = declared.strip()
+            if not declared.isdigit() or not declared.isascii():
+                raise BadRequest("The Content-Length header is not a whole number of bytes.")
+            return t.cast(t.BinaryIO, LimitedStream(raw, int(declared), self._limits[0]))
+        if self._input_terminated:
+            return t.cast(t.BinaryIO, LimitedStream(raw, None, self._limits[0]))
+        return io.BytesIO()
+
+    @property
+    def input_stream(self) -> t.BinaryIO:
+        return self.stream
+
+    def get_data(
+        self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
+    ) -> t.Any:
+        """The whole body as bytes (or text with ``as_text``), read once and kept."""
+        data: bytes | None = self.__dict__.get("_cached_data")
+        if data is None:
+            if parse_form_data:
+                self._load_form_data()
+                data = self.__dict__.get("_cached_data")
+            if data is None:
+                data = self.stream.read()
+                if cache:
+                    self.__dict__["_cached_data"] = data
+        return data.decode("utf-8", "replace") if as_text else data
+
+    @property
+    def data(self) -> bytes:
+        return t.cast(bytes, self.get_data())
+
+    def _load_form_data(self) -> None:
+        if "form" in self.__dict__:
+            return
+        mimetype = self.mimetype
+        if mimetype in _FORM_MIMETYPES:
+            cached = self.__dict__.get("_cached_data")
+            stream: t.Any = io.BytesIO(cached) if cached is not None else self.stream
+            form, files = parse_form_data(
+                stream,
+                mimetype,
+                self.mimetype_params,
+                self.content_length,
+                max_form_memory_size=self._limits[1],
+                max_form_parts=self._limits[2],
+            )
+            self.__dict__["files"] = self._uploads = ImmutableMultiDict(files)
+            self.__dict__["form"] = self.parameter_storage_class(form)
+        else:
+            self.__dict__["files"] = ImmutableMultiDict()
+            self.__dict__["form"] = self.parameter_storage_class()
+
+    @property
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """Fields of a URL-encoded or multipart body (files are in ``files``)."""
+        self._load_form_data()
+        return t.cast(ImmutableMultiDict[str, str], self.__dict__["form"])
+
+    @property
+    def files(self) -> ImmutableMultiDict[str, FileStorage]:
+        """Uploaded files of a multipart body, as ``FileStorage`` objects."""
+        self._load_form_data()
+        return t.cast(ImmutableMultiDict[str, FileStorage], self.__dict__["files"])
+
+    @property
+    def values(self) -> CombinedMultiDict[str, str]:
+        """``args`` and ``form`` together (only ``args`` for GET, as in Werkzeug)."""
+        if self.method == "GET":
+            return CombinedMultiDict([self.args])
+        return CombinedMultiDict([self.args, self.form])
+
+    @property
+    def json(self) -> t.Any:
+        """The body parsed as JSON; 415 if the request is not JSON, 400 if it does not parse."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> t.Any:
+        cache_key = "_json_silent" if silent else "_json"
+        cached = self.__dict__.get(cache_key, _missing)
+        if cached is not _missing:
+            return cached
+        if not (force or self.is_json):
+            if silent:
+                return None
+            return self.on_json_loading_failed(None)
+        try:
+            data = self.get_data(cache=cache)
+            result = _loads(data)
+        except (ValueError, RecursionError) as error:
+            result = None if silent else self.on_json_loading_failed(error)
+        except HTTPException:
+            if silent:
+                return None
+            raise
+        if cache:
+            self.__dict__[cache_key] = result
+        return result
+
+    def on_json_loading_failed(self, error: Exception | None) -> t.Any:
+        """Called when ``get_json`` cannot give JSON; raises 415 or 400 by default."""
+        if error is None:
+            raise UnsupportedMediaType(
+                "Did not attempt to load JSON data because the request Content-Type was not"
+                " 'application/json'."
+            )
+        if isinstance(error, RecursionError):
+            raise BadRequest("Failed to decode JSON object: it is nested too deeply.")
+        raise BadRequest(f"Failed to decode JSON object: {error}")
+
+    @property
+    def has_open_files(self) -> bool:
+        """Whether the body was parsed into uploaded files that still need closing."""
+        return bool(self._uploads)
+
+    def close(self) -> None:
+        """Close the uploaded files' temporary storage."""
+        files = self._uploads
+        if files:
+            for _key, value in files.items(multi=True):
+                value.close()
+
+    def __enter__(self) -> Request:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url!r} [{self.method}]>"
+
+
+_missing: t.Any = object()
+
+
+def _loads(data: bytes) -> t.Any:
+    from ..globals import _cv_context
+
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        return ctx.app.json.loads(data)
+    return _json.loads(data)
+
+
+__all__ = ["Limits", "MultiDict", "Request", "UserAgent"]

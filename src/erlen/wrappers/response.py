@@ -1,0 +1,358 @@
+"""The response object a view returns, or that ``make_response`` builds from what it returns.
+
+A ``Response`` is a status, a ``Headers`` list and a body (a list of byte strings, or any
+iterable for a streamed body). It knows nothing about WSGI or ASGI: the adapters read
+``status``, ``headers`` and the body and write them out. Every header it sets goes through
+``Headers``, which refuses CR, LF and NUL, so a response can never be split.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import typing as t
+from datetime import datetime, timedelta
+
+from ..datastructures import Headers
+from ..http import HTTP_STATUS_CODES, dump_cookie, parse_options_header
+
+BodyType = bytes | str | t.Iterable[bytes] | t.Iterable[str] | None
+HeadersType = Headers | t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None
+
+_TEXT_CT = "text/html; charset=utf-8"
+_STATUS_LINES: dict[int, str] = {
+    code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()
+}
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+def status_line(code: int) -> str:
+    """``"404 NOT FOUND"`` for 404, as Werkzeug spells it; ``"599 UNKNOWN"`` for unknown codes."""
+    line = _STATUS_LINES.get(code)
+    if line is None:
+        line = f"{code} UNKNOWN"
+    return line
+
+
+def content_type_for(mimetype: str) -> str:
+    """Add ``charset=utf-8`` to textual mimetypes, as Flask does."""
+    if mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES:
+        return f"{mimetype}; charset=utf-8"
+    return mimetype
+
+
+_CHARSET_MIMETYPES = frozenset(
+    {
+        "application/ecmascript",
+        "application/javascript",
+        "application/sql",
+        "application/xml",
+        "application/xml-dtd",
+        "application/xml-external-parsed-entity",
+    }
+)
+
+
+class Response:
+    """An HTTP response: ``Response(body, status=200, headers=None, mimetype=None,
+    content_type=None)``.
+
+    ``body`` may be ``str`` (encoded as UTF-8), ``bytes``, or an iterable of either for a streamed
+    body. Text responses get ``Content-Length``; streamed ones do not.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "_custom_status",
+        "_on_close",
+        "_status_code",
+        "direct_passthrough",
+        "headers",
+        "response",
+    )
+
+    default_status = 200
+    default_mimetype: str | None = "text/html"
+    max_cookie_size = 4093
+    autocorrect_location_header = False
+
+    def __init__(
+        self,
+        response: BodyType = None,
+        status: int | str | None = None,
+        headers: HeadersType = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        if headers is None:
+            self.headers = Headers()
+        elif isinstance(headers, Headers):
+            self.headers = headers
+        else:
+            self.headers = Headers(headers)
+        if content_type is None:
+            if mimetype is None and "Content-Type" not in self.headers:
+                mimetype = self.default_mimetype
+            if mimetype is not None:
+                content_type = _TEXT_CT if mimetype == "text/html" else content_type_for(mimetype)
+        if content_type is not None:
+            self.headers.set("Content-Type", content_type)
+        self._custom_status: str | None = None
+        if status is None:
+            self._status_code = self.default_status
+        elif type(status) is int:
+            self._status_code = status
+        else:
+            self.status = status
+        self.direct_passthrough = direct_passthrough
+        self._on_close: list[t.Callable[[], t.Any]] | None = None
+        if response is None:
+            self.response: t.Iterable[bytes] = []
+        elif isinstance(response, (str, bytes, bytearray)):
+            self.set_data(response)
+        else:
+            self.response = response  # type: ignore[assignment]
+
+    @classmethod
+    def _text(cls, body: bytes, status: int, content_type: str) -> Response:
+        """The hot path of ``make_response``: a body already encoded, no user headers."""
+        self = _new(cls)
+        headers = _new(Headers)
+        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        self.headers = headers
+        self._status_code = status
+        self._custom_status = None
+        self.direct_passthrough = False
+        self._on_close = None
+        self.response = [body]
+        return self
+
+    # status
+
+    @property
+    def status_code(self) -> int:
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, code: int) -> None:
+        self._status_code = int(code)
+        self._custom_status = None
+
+    @property
+    def status(self) -> str:
+        return self._custom_status or status_line(self._status_code)
+
+    @status.setter
+    def status(self, value: int | str) -> None:
+        self._custom_status = None
+        if isinstance(value, int):
+            self._status_code = value
+            return
+        value = value.strip()
+        if not value:
+            raise ValueError("An empty status is not a valid HTTP status.")
+        code, _, phrase = value.partition(" ")
+        if not code.isdigit() or len(code) != 3:
+            raise ValueError(f"{value!r} is not a valid HTTP status: it must start with 3 digits.")
+        self._status_code = int(code)
+        if phrase:
+            if any(c in phrase for c in "\r\n\0"):
+                raise ValueError("A status phrase may not contain CR, LF or NUL.")
+            self._custom_status = f"{code} {phrase}"
+
+    # body
+
+    @property
+    def is_streamed(self) -> bool:
+        """True when the body is an iterator whose length is not known in advance."""
+        return not isinstance(self.response, (list, tuple))
+
+    def get_data(self, as_text: bool = False) -> t.Any:
+        """The body as bytes (or text); a streamed body is read and kept."""
+        body = self.response
+        if not isinstance(body, list):
+            body = self.response = [_encode(chunk) for chunk in body]
+        data = b"".join(body)
+        return data.decode() if as_text else data
+
+    def set_data(self, value: bytes | str) -> None:
+        value = value.encode() if isinstance(value, str) else bytes(value)
+        self.response = [value]
+        self.headers.set("Content-Length", str(len(value)))
+
+    data = property(get_data, set_data, doc="The body as bytes; set it with a str or bytes.")
+
+    def iter_encoded(self) -> t.Iterator[bytes]:
+        for chunk in self.response:
+            yield _encode(chunk)
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("Content-Length")
+        if value is None or not value.isdigit():
+            return None
+        return int(value)
+
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            self.headers.remove("Content-Length")
+        else:
+            self.headers.set("Content-Length", str(value))
+
+    # content type
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers.set("Content-Type", value)
+
+    @property
+    def mimetype(self) -> str | None:
+        value = self.headers.get("Content-Type")
+        return parse_options_header(value)[0] if value else None
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers.set("Content-Type", content_type_for(value))
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        return parse_options_header(self.headers.get("Content-Type"))[1]
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self.headers.set("Location", value)
+
+    @property
+    def is_json(self) -> bool:
+        mimetype = self.mimetype or ""
+        return mimetype == "application/json" or (
+            mimetype.startswith("application/") and mimetype.endswith("+json")
+        )
+
+    @property
+    def json(self) -> t.Any:
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
+        """The body parsed as JSON (used mostly by tests)."""
+        if not (force or self.is_json):
+            if silent:
+                return None
+            raise ValueError(f"The response is {self.mimetype!r}, not JSON.")
+        try:
+            return _json.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    # cookies
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header. A name or value that would split the header, or a cookie
+        the browser would drop for its size, raises ``ValueError`` here."""
+        self.headers.add(
+            "Set-Cookie",
+            dump_cookie(
+                key,
+                value,
+                max_age=max_age,
+                expires=expires,
+                path=path,
+                domain=domain,
+                secure=secure,
+                httponly=httponly,
+                max_size=self.max_cookie_size,
+                samesite=samesite,
+                partitioned=partitioned,
+            ),
+        )
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Tell the browser to forget a cookie (an empty value that expired in 1970)."""
+        self.set_cookie(
+            key,
+            expires=0,
+            max_age=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    # lifetime
+
+    def call_on_close(self, func: t.Callable[[], t.Any]) -> t.Callable[[], t.Any]:
+        """Run ``func`` once the server is done with the body (also usable as a decorator)."""
+        if self._on_close is None:
+            self._on_close = []
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        if self._on_close is not None:
+            callbacks, self._on_close = self._on_close, None
+            for func in callbacks:
+                func()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __call__(
+        self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
+    ) -> t.Iterable[bytes]:
+        """A response is also a WSGI application that sends itself."""
+        from ..wsgi import send_response
+
+        return send_response(self, environ, start_response)
+
+    def __repr__(self) -> str:
+        size = "streamed" if self.is_streamed else f"{len(self.get_data())} bytes"
+        return f"<{type(self).__name__} {size} [{self.status}]>"
+
+
+_new = object.__new__
+
+
+def _encode(chunk: bytes | str) -> bytes:
+    if isinstance(chunk, str):
+        return chunk.encode()
+    return chunk

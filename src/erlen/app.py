@@ -15,6 +15,7 @@ thread pool). So sync and async share one dispatch logic and differ only in the 
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import types
@@ -64,6 +65,7 @@ class _Plan:
         "endpoint",
         "preprocessors",
         "raw_view",
+        "request_arg",
         "teardown",
         "view",
     )
@@ -94,6 +96,7 @@ class _Plan:
         )
         self.raw_view = app.view_functions.get(endpoint) if endpoint is not None else None
         self.view = adapt(self.raw_view) if self.raw_view is not None else None
+        self.request_arg = _request_parameter(self.raw_view)
         self.auto_options = False
 
     def is_all_sync(self, app: Erlen) -> bool:
@@ -104,6 +107,32 @@ class _Plan:
         if self.raw_view is not None:
             callables.append(self.raw_view)
         return not any(is_async_callable(f) for f in callables)
+
+
+def _request_parameter(view: t.Callable[..., t.Any] | None) -> str | None:
+    """The name of the view's parameter annotated as ``Request``, if it has one.
+
+    A view written ``def show(post_id: int, request: Request)`` receives the request as an
+    argument, so the code it calls can take the request explicitly instead of reaching for the
+    ``request`` global. Decided once per endpoint, so other views pay nothing.
+    """
+    if view is None:
+        return None
+    try:
+        hints = t.get_type_hints(view)
+    except Exception:
+        hints = {}
+    try:
+        parameters = inspect.signature(view).parameters
+    except (TypeError, ValueError):
+        return None
+    for name, parameter in parameters.items():
+        annotation = hints.get(name, parameter.annotation)
+        if isinstance(annotation, type) and issubclass(annotation, Request):
+            return name
+        if isinstance(annotation, str) and annotation.rpartition(".")[2] == "Request":
+            return name
+    return None
 
 
 def _blueprint_names(endpoint: str | None) -> list[str]:
@@ -453,7 +482,10 @@ class Erlen(Scaffold):
                     if plan.auto_options and request.method == "OPTIONS":
                         rv = self.make_default_options_response()
                     else:
-                        rv = plan.view(**request.view_args)  # type: ignore[misc,arg-type]
+                        args = request.view_args
+                        if plan.request_arg is not None:
+                            args = {**args, plan.request_arg: request}  # type: ignore[dict-item]
+                        rv = plan.view(**args)  # type: ignore[misc,arg-type]
                         if awaits:
                             rv = await rv
                         elif rv.__class__ is _CoroutineType:

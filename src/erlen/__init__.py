@@ -14,9 +14,10 @@ from .ctx import (
     has_request_context,
     stream_with_context,
 )
-from .globals import current_app, g, request, session
+from .globals import current_app, g, request, session, websocket
 from .helpers import abort, make_response, redirect, url_for
 from .json import jsonify
+from .websocket import WebSocket, WebSocketDisconnect
 from .wrappers import Request, Response
 
 #: Flask's name for the application class, so ``from erlen import Flask`` works too.
@@ -31,6 +32,8 @@ __all__ = [
     "Markup",
     "Request",
     "Response",
+    "WebSocket",
+    "WebSocketDisconnect",
     "abort",
     "after_this_request",
     "copy_current_request_context",
@@ -46,4 +49,5 @@ __all__ = [
     "session",
     "stream_with_context",
     "url_for",
+    "websocket",
 ]

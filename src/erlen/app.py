@@ -22,10 +22,13 @@ import types
 import typing as t
 from datetime import timedelta
 
+from .asgi import ASGIApp
+from .asgi_request import scope_request_class
 from .concurrency import ThreadPool, async_to_sync, is_async_callable, run_coroutine_sync
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .exceptions import (
+    BadRequest,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
@@ -35,7 +38,7 @@ from .exceptions import (
 )
 from .globals import _cv_context
 from .json.provider import DefaultJSONProvider, JSONProvider
-from .routing import BuildError, Map, RequestRedirect, Rule
+from .routing import BuildError, Map, RequestRedirect, Rule, WebsocketMismatch
 from .scaffold import Scaffold, _endpoint_from_view_func, _setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface, open_session, save_session
 from .wrappers import Request, Response
@@ -47,6 +50,7 @@ if t.TYPE_CHECKING:
     import logging
 
     from .testing import ErlenClient
+    from .websocket import WebSocket
     from .wrappers.request import Limits
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -58,6 +62,7 @@ class _Plan:
 
     __slots__ = (
         "after",
+        "all_sync",
         "auto_options",
         "awaits",
         "before",
@@ -98,15 +103,16 @@ class _Plan:
         self.view = adapt(self.raw_view) if self.raw_view is not None else None
         self.request_arg = _request_parameter(self.raw_view)
         self.auto_options = False
-
-    def is_all_sync(self, app: Erlen) -> bool:
-        callables = [*app.before_request_funcs.get(None, ())]
-        for name in (None, *self.blueprints):
-            callables += app.before_request_funcs.get(name, ())
-            callables += app.after_request_funcs.get(name, ())
+        hooks = [
+            f
+            for name in outer_first
+            for registry in (app.before_request_funcs, app.after_request_funcs)
+            for f in registry.get(name, ())
+        ]
         if self.raw_view is not None:
-            callables.append(self.raw_view)
-        return not any(is_async_callable(f) for f in callables)
+            hooks.append(self.raw_view)
+        #: Nothing to await: under ASGI the whole request runs in one hop to the thread pool.
+        self.all_sync = not any(is_async_callable(f) for f in hooks)
 
 
 def _request_parameter(view: t.Callable[..., t.Any] | None) -> str | None:
@@ -221,7 +227,11 @@ class Erlen(Scaffold):
         self._thread_pool = ThreadPool()
         self._default_subdomain = ""
         self._wsgi_request_class = wsgi_request_class(self.request_class)
+        self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything: tuple[t.Callable[..., t.Any], ...] = ()
+        self._asgi: ASGIApp | None = None
+        self.before_serving_funcs: list[t.Callable[[], t.Any]] = []
+        self.after_serving_funcs: list[t.Callable[[], t.Any]] = []
         self._logger: logging.Logger | None = None
 
     # configuration
@@ -386,6 +396,7 @@ class Erlen(Scaffold):
         self._default_content_type = content_type_for(mimetype)
         self._default_subdomain = self.url_map.default_subdomain
         self._wsgi_request_class = wsgi_request_class(self.request_class)
+        self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything = _Plan(self, None, False).teardown
         self._got_first_request = True
 
@@ -399,11 +410,42 @@ class Erlen(Scaffold):
     #: (``app.wsgi_app = Middleware(app.wsgi_app)``).
     wsgi_app = _wsgi_handle
 
-    def _match(self, request: Request) -> None:
+    @property
+    def asgi(self) -> ASGIApp:
+        """This app as an ASGI 3 application: ``uvicorn module:app.asgi``."""
+        if self._asgi is None:
+            self._asgi = ASGIApp(self)
+        return self._asgi
+
+    @_setupmethod
+    def before_serving(self, f: F) -> F:
+        """Run ``f()`` (sync or async) once when an ASGI server starts, before any request; an
+        error in it makes the server refuse to start. An app context is pushed."""
+        self.before_serving_funcs.append(f)
+        return f
+
+    @_setupmethod
+    def after_serving(self, f: F) -> F:
+        """Run ``f()`` (sync or async) once when an ASGI server shuts down."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    def _match(self, request: Request, websocket: bool = False) -> None:
         """Find the rule for the request; a failure is kept as ``request.routing_exception``."""
+        if request.routing_exception is not None:
+            return
         subdomain = self._subdomain(request) if self.subdomain_matching else self._default_subdomain
         try:
-            rule, args = self.url_map.match_request(request.path, request.method, subdomain, False)
+            rule, args = self.url_map.match_request(
+                request.path, request.method, subdomain, websocket
+            )
+        except WebsocketMismatch:
+            request.routing_exception = BadRequest(
+                "This URL is a WebSocket endpoint: open it with a WebSocket client. The app must"
+                " be served over ASGI (app.asgi), since WSGI cannot carry WebSockets."
+                if not websocket
+                else "This URL serves plain HTTP, not WebSockets."
+            )
         except HTTPException as error:
             request.routing_exception = error
         else:
@@ -461,6 +503,30 @@ class Erlen(Scaffold):
             return run_coroutine_sync(rv)
         return rv
 
+    def _respond_sync(self, ctx: RequestContext, plan: _Plan) -> Response:
+        """Run ``_respond`` for a sync plan: nothing in it awaits, so one ``send`` finishes it."""
+        coro = self._respond(ctx, plan)
+        try:
+            coro.send(None)
+        except StopIteration as stop:
+            return t.cast(Response, stop.value)
+        coro.close()
+        raise RuntimeError("A sync request suspended on an await; this is a bug in erlen.")
+
+    async def _preprocess(self, ctx: RequestContext, plan: _Plan) -> t.Any:
+        """``url_value_preprocessor`` functions, then ``before_request`` hooks until one returns
+        a value (which then stands for the view's)."""
+        request = ctx.request
+        for preprocess in plan.preprocessors:
+            preprocess(request.endpoint, request.view_args)
+        for before in plan.before:
+            rv = before()
+            if plan.awaits:
+                rv = await rv
+            if rv is not None:
+                return rv
+        return None
+
     async def _respond(self, ctx: RequestContext, plan: _Plan) -> Response:
         """Run the request: hooks, view, error handlers, response processing."""
         request = ctx.request
@@ -468,14 +534,8 @@ class Erlen(Scaffold):
         try:
             try:
                 rv = None
-                for preprocess in plan.preprocessors:
-                    preprocess(request.endpoint, request.view_args)
-                for before in plan.before:
-                    rv = before()
-                    if awaits:
-                        rv = await rv
-                    if rv is not None:
-                        break
+                if plan.before or plan.preprocessors:
+                    rv = await self._preprocess(ctx, plan)
                 if rv is None:
                     if request.routing_exception is not None:
                         self.raise_routing_exception(request)
@@ -517,6 +577,20 @@ class Erlen(Scaffold):
         if ctx._session is not None:
             self._save_session(ctx, response)
         return t.cast(Response, response)
+
+    async def _run_websocket(self, ctx: RequestContext, plan: _Plan) -> None:
+        """Run a WebSocket handler after the hooks; a hook's return value refuses the
+        connection. Errors propagate to the ASGI adapter, which closes the socket."""
+        websocket = ctx.request
+        if (plan.before or plan.preprocessors) and await self._preprocess(ctx, plan) is not None:
+            await t.cast("WebSocket", websocket).close(1008)
+            return
+        if plan.view is None:
+            raise RuntimeError(f"No handler is registered for endpoint {plan.endpoint!r}.")
+        args = dict(websocket.view_args or {})
+        if plan.request_arg is not None:
+            args[plan.request_arg] = websocket
+        await plan.view(**args)
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         error = request.routing_exception
@@ -637,6 +711,15 @@ class Erlen(Scaffold):
 
     # teardown
 
+    def _has_teardown(self, ctx: RequestContext) -> bool:
+        request = ctx.request
+        rule = request.url_rule
+        plan = self._sync_plans.get(rule.endpoint if rule is not None else None)
+        funcs = plan.teardown if plan is not None else self._teardown_everything
+        return bool(
+            funcs or request._uploads or (ctx.owns_app_context and self.teardown_appcontext_funcs)
+        )
+
     def _teardown(self, ctx: RequestContext, error: BaseException | None) -> None:
         """End a request: ``teardown_request`` functions, uploads closed, then the app context's
         teardown if the request owned it. Costs nothing when there is nothing to do."""
@@ -651,7 +734,7 @@ class Erlen(Scaffold):
             for func in funcs:
                 func(error)
         finally:
-            request.close()
+            request._close_uploads()
             if app_funcs:
                 self.do_teardown_appcontext(error)
 
@@ -707,7 +790,7 @@ class Erlen(Scaffold):
                 " The function either returned None or ended without a return statement."
             )
         if not isinstance(rv, self.response_class):
-            if isinstance(rv, (str, bytes, bytearray, t.Iterator)):
+            if isinstance(rv, (str, bytes, bytearray, t.Iterator, t.AsyncIterator)):
                 rv = self.response_class(t.cast(t.Any, rv), status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):

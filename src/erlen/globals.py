@@ -16,6 +16,7 @@ if t.TYPE_CHECKING:
     from .app import Erlen
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
+    from .websocket import WebSocket
     from .wrappers import Request
 
 _cv_context: ContextVar[AppContext] = ContextVar("erlen.context")
@@ -62,6 +63,18 @@ def _find_request() -> Request:
     request = _request_ctx("request").request
     assert request is not None
     return request
+
+
+def _find_websocket() -> WebSocket:
+    from .websocket import WebSocket
+
+    ctx = _cv_context.get(None)
+    if ctx is None or not isinstance(ctx.request, WebSocket):
+        raise RuntimeError(
+            "Working outside of a WebSocket context.\n\nThis code used `websocket`, which exists"
+            " only inside a handler registered with `@app.websocket(...)` and served over ASGI."
+        )
+    return ctx.request
 
 
 def _find_session() -> SessionMixin:
@@ -151,3 +164,4 @@ current_app: Erlen = t.cast("Erlen", _ContextProxy(_find_app, "current_app"))
 g: _AppCtxGlobals = t.cast("_AppCtxGlobals", _ContextProxy(_find_g, "g"))
 request: Request = t.cast("Request", _ContextProxy(_find_request, "request"))
 session: SessionMixin = t.cast("SessionMixin", _ContextProxy(_find_session, "session"))
+websocket: WebSocket = t.cast("WebSocket", _ContextProxy(_find_websocket, "websocket"))

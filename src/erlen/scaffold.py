@@ -161,6 +161,32 @@ class Scaffold:
     def patch(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         return self._method_route("PATCH", rule, options)
 
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
+        """Register the decorated ``async def`` function as the WebSocket handler for ``rule``
+        (served under ASGI; under WSGI the URL answers 400). It talks through the
+        ``websocket`` context local, or a parameter annotated ``WebSocket``."""
+
+        def decorator(f: T_route) -> T_route:
+            from .concurrency import is_async_callable
+
+            if not is_async_callable(f):
+                raise TypeError(
+                    f"The WebSocket handler {f.__name__!r} must be an 'async def' function."
+                )
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(
+                rule,
+                endpoint,
+                f,
+                methods=["GET"],
+                websocket=True,
+                provide_automatic_options=False,
+                **options,
+            )
+            return f
+
+        return decorator
+
     def route(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """Register the decorated function as the view for ``rule``.
 

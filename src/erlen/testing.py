@@ -9,6 +9,7 @@ tests: it is never on the serving path.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import mimetypes
 import os
@@ -22,11 +23,13 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 from wsgiref.validate import validator
 
 from .datastructures import FileStorage, Headers, MultiDict, iter_multi_items
+from .globals import _cv_context
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
     from .app import Erlen
     from .ctx import RequestContext
+    from .testing_asgi import WebSocketSession
 
 _PATH_SAFE = "/:@!$&'()*+,;=~%"
 
@@ -232,16 +235,30 @@ class _Cookie(t.NamedTuple):
 class ErlenClient:
     """Sends requests to an app in process and keeps cookies like a browser.
 
+    By default requests go through the app's WSGI entry point, checked by ``wsgiref.validate``;
+    with ``asgi=True`` they go through ``app.asgi`` on an event loop the client keeps.
     ``with client:`` keeps the last request's context open after the call, so the test can read
     ``request``, ``g`` and ``session`` afterwards.
     """
 
     __test__ = False
 
-    def __init__(self, app: Erlen, use_cookies: bool = True, validate: bool = True) -> None:
+    #: The protocol when ``asgi`` is not given (the test suite flips it to run every HTTP test
+    #: under both protocols).
+    default_asgi = False
+
+    def __init__(
+        self,
+        app: Erlen,
+        use_cookies: bool = True,
+        validate: bool = True,
+        asgi: bool | None = None,
+    ) -> None:
         self.app = app
         self.use_cookies = use_cookies
         self.validate = validate
+        self.asgi = self.default_asgi if asgi is None else asgi
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._cookies: dict[tuple[str, str, str], _Cookie] = {}
         self._preserve = False
         self._kept: list[RequestContext] = []
@@ -364,6 +381,8 @@ class ErlenClient:
             )
             if cookie is not None:
                 environ["HTTP_COOKIE"] = cookie
+        if self.asgi:
+            return self._send_asgi(builder, environ)
         if self._preserve:
             environ["erlen.preserve_context"] = self._kept.append
         status_headers: list[t.Any] = []
@@ -390,6 +409,47 @@ class ErlenClient:
             self._store_cookies(builder.host, response.headers)
         builder.close()
         return response
+
+    def _send_asgi(self, builder: EnvironBuilder, environ: dict[str, t.Any]) -> TestResponse:
+        from .testing_asgi import run_http, scope_from_environ
+
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        scope = scope_from_environ(environ)
+        kept: list[RequestContext] = []
+        if self._preserve:
+            scope["extensions"]["erlen.preserve_context"] = kept.append
+        body = builder.input_stream.read()
+        status, headers, data = run_http(self.app, self._loop, scope, body)
+        for ctx in kept:
+            ctx._tokens.append(_cv_context.set(ctx))
+            self._kept.append(ctx)
+        response = TestResponse(data, status, headers)
+        response.request = kept[0].request if kept else None
+        response.history = ()
+        if self.use_cookies:
+            self._store_cookies(builder.host, response.headers)
+        builder.close()
+        return response
+
+    def websocket_connect(self, path: str = "/", **kwargs: t.Any) -> WebSocketSession:
+        """Open a WebSocket to the app (always over ASGI): ``with client.websocket_connect(
+        "/ws") as ws: ...``."""
+        from .testing_asgi import WebSocketSession, scope_from_environ
+
+        builder = EnvironBuilder(self.app, path, **kwargs)
+        environ = builder.get_environ()
+        if self.use_cookies:
+            cookie = self._cookie_header(builder.host, builder.path, builder.url_scheme == "https")
+            if cookie is not None:
+                environ["HTTP_COOKIE"] = cookie
+        return WebSocketSession(self.app, scope_from_environ(environ, "websocket"))
+
+    def close(self) -> None:
+        """Release the kept context and the client's event loop."""
+        self._release()
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.close()
 
     def get(self, path: str = "/", **kw: t.Any) -> TestResponse:
         return self.open(path, method="GET", **kw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
+from .concurrency import run_coroutine_sync
 from .ctx import RequestContext
 from .datastructures import Headers
 from .exceptions import BadRequest, BadRequestKeyError
@@ -210,16 +211,8 @@ def handle(
     token = _cv_context.set(ctx)
     error: BaseException | None = None
     try:
-        if request.routing_exception is None:
-            app._match(request)
-        coro = app._respond(ctx, app._plan(request, False))
-        try:
-            coro.send(None)
-        except StopIteration as stop:
-            response: Response = stop.value
-        else:
-            coro.close()
-            raise RuntimeError("A sync request suspended on an await; this is a bug in erlen.")
+        app._match(request)
+        response = app._respond_sync(ctx, app._plan(request, False))
         return send_response(response, environ, start_response, request.method == "HEAD")
     except BaseException as exc:
         error = exc
@@ -271,7 +264,8 @@ class _ClosingBody:
 
     def __init__(self, response: Response) -> None:
         self._response = response
-        self._iterator = iter(response.response)
+        body: t.Any = response.response
+        self._iterator = _AsyncIteratorBridge(body) if hasattr(body, "__aiter__") else iter(body)
 
     def __iter__(self) -> _ClosingBody:
         return self
@@ -280,7 +274,32 @@ class _ClosingBody:
         chunk = next(self._iterator)
         if isinstance(chunk, str):
             return chunk.encode()
-        return chunk
+        return t.cast(bytes, chunk)
 
     def close(self) -> None:
+        if isinstance(self._iterator, _AsyncIteratorBridge):
+            self._iterator.close()
         self._response.close()
+
+
+class _AsyncIteratorBridge:
+    """An async generator body under WSGI: each chunk is awaited on the thread's event loop."""
+
+    __slots__ = ("_iterator",)
+
+    def __init__(self, body: t.AsyncIterable[t.Any]) -> None:
+        self._iterator = body.__aiter__()
+
+    def __iter__(self) -> _AsyncIteratorBridge:
+        return self
+
+    def __next__(self) -> t.Any:
+        try:
+            return run_coroutine_sync(self._iterator.__anext__())
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        aclose = getattr(self._iterator, "aclose", None)
+        if aclose is not None:
+            run_coroutine_sync(aclose())

@@ -410,6 +410,9 @@ class Request:
 
     def close(self) -> None:
         """Close the uploaded files' temporary storage."""
+        self._close_uploads()
+
+    def _close_uploads(self) -> None:
         files = self._uploads
         if files:
             for _key, value in files.items(multi=True):

@@ -1,0 +1,261 @@
+"""The ASGI adapter: ``app.asgi`` is the same app as an ASGI 3 application.
+
+This and ``wsgi.py`` are the only modules that know a server exists. For HTTP it builds the
+request over the scope, runs the app's one dispatch coroutine (an all-sync plan in one hop to the
+thread pool, anything else on the event loop), and sends the response, streaming iterators chunk
+by chunk and stopping when the client disconnects. It also runs WebSocket handlers and the
+lifespan protocol (``before_serving`` / ``after_serving``). It never interprets a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+import typing as t
+
+from .asgi_request import ASGIBody
+from .concurrency import is_async_callable
+from .ctx import AppContext, RequestContext
+from .globals import _cv_context
+from .websocket import WebSocket, WebSocketDisconnect
+
+if t.TYPE_CHECKING:
+    from .app import Erlen
+    from .wrappers import Response
+
+Message = dict[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Awaitable[None]]
+_NO_BODY = frozenset({204, 304})
+_DONE = object()
+
+
+class ASGIApp:
+    """``app.asgi``: serve with ``uvicorn module:app.asgi`` (or hypercorn, granian)."""
+
+    def __init__(self, app: Erlen) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        else:
+            raise ValueError(f"erlen does not handle ASGI scope type {kind!r}.")
+
+    # HTTP
+
+    async def _http(self, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
+        app = self.app
+        if not app._got_first_request:
+            app._start_serving()
+        body = ASGIBody(receive, asyncio.get_running_loop())
+        request = app._asgi_request_class(scope, body, app._limits)
+        ctx = RequestContext(app, request)
+        outer = _cv_context.get(None)
+        if outer is not None and outer.app is app:
+            ctx._g = outer.g
+            ctx.owns_app_context = False
+        token = _cv_context.set(ctx)
+        error: BaseException | None = None
+        try:
+            app._match(request)
+            plan = app._plan(request, False)
+            if plan.all_sync:
+                response = await app._thread_pool.run(app._respond_sync, ctx, plan)
+            else:
+                if request.declares_body:
+                    await body.read_ahead(request.max_content_length)
+                response = await app._respond(ctx, app._plan(request, True))
+            await send_response(app, response, send, receive, request.method == "HEAD")
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            extensions = scope.get("extensions") or {}
+            preserve = extensions.get("erlen.preserve_context")
+            try:
+                if preserve is not None:
+                    preserve(ctx)
+                elif not ctx.stream_holds and app._has_teardown(ctx):
+                    failure = error if error is not None else ctx.unhandled_error
+                    await app._thread_pool.run(app._teardown, ctx, failure)
+            finally:
+                _cv_context.reset(token)
+
+    # WebSockets
+
+    async def _websocket(self, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
+        app = self.app
+        if not app._got_first_request:
+            app._start_serving()
+        websocket = WebSocket(scope, receive, send, app._limits)
+        ctx = RequestContext(app, websocket)
+        token = _cv_context.set(ctx)
+        error: BaseException | None = None
+        try:
+            app._match(websocket, websocket=True)
+            if websocket.routing_exception is not None:
+                await websocket.close(1008, websocket.routing_exception.description or "")
+                return
+            await app._run_websocket(ctx, app._plan(websocket, True))
+            if not websocket.closed:
+                await websocket.close()
+        except WebSocketDisconnect:
+            pass
+        except Exception as exc:
+            error = exc
+            ctx.unhandled_error = exc
+            app.log_exception(exc)
+            if not websocket.closed:
+                await websocket.close(1011 if websocket.accepted else 1008)
+        finally:
+            try:
+                if app._has_teardown(ctx):
+                    await app._thread_pool.run(app._teardown, ctx, error)
+            finally:
+                _cv_context.reset(token)
+
+    # lifespan
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        app = self.app
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "lifespan.startup":
+                try:
+                    await self._run_serving_hooks(app.before_serving_funcs)
+                except BaseException:
+                    await send(
+                        {"type": "lifespan.startup.failed", "message": traceback.format_exc()}
+                    )
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif kind == "lifespan.shutdown":
+                try:
+                    await self._run_serving_hooks(app.after_serving_funcs)
+                except BaseException:
+                    await send(
+                        {"type": "lifespan.shutdown.failed", "message": traceback.format_exc()}
+                    )
+                    return
+                finally:
+                    app._thread_pool.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _run_serving_hooks(self, funcs: list[t.Callable[[], t.Any]]) -> None:
+        with AppContext(self.app):
+            for func in funcs:
+                if is_async_callable(func):
+                    await func()
+                else:
+                    await self.app._thread_pool.run(func)
+
+
+async def send_response(
+    app: Erlen, response: Response, send: Send, receive: Receive, head: bool = False
+) -> None:
+    """Send a ``Response`` as ASGI messages; a streamed body is sent chunk by chunk and stops
+    (closing the iterator) when the client disconnects."""
+    code = response._status_code
+    raw_headers = response.headers._list
+    no_body = code in _NO_BODY or code < 200
+    if no_body:
+        raw_headers = [
+            (k, v) for k, v in raw_headers if k.lower() not in ("content-type", "content-length")
+        ]
+    start = {
+        "type": "http.response.start",
+        "status": code,
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw_headers],
+    }
+    body = response.response
+    if head or no_body:
+        await send(start)
+        await send({"type": "http.response.body", "body": b""})
+        await _close(app, response)
+        return
+    if body.__class__ is list:
+        await send(start)
+        await send({"type": "http.response.body", "body": b"".join(body)})
+        if response._on_close is not None:
+            await _close(app, response)
+        return
+    await send(start)
+    try:
+        await _stream(app, body, send, receive)
+    finally:
+        await _close(app, response)
+
+
+async def _stream(app: Erlen, body: t.Any, send: Send, receive: Receive) -> None:
+    is_async_body = hasattr(body, "__aiter__")
+    next_chunk = _async_chunks(body) if is_async_body else _sync_chunks(app, body)
+    disconnect = asyncio.ensure_future(_wait_for_disconnect(receive))
+    try:
+        while True:
+            chunk_task = asyncio.ensure_future(next_chunk())
+            done, _ = await asyncio.wait(
+                {chunk_task, disconnect}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if chunk_task not in done:
+                if is_async_body:
+                    chunk_task.cancel()
+                # A sync iterator cannot be stopped inside next(): let that step end first, so
+                # closing it afterwards does not meet a generator that is still running.
+                await asyncio.gather(chunk_task, return_exceptions=True)
+                return
+            chunk = chunk_task.result()
+            if chunk is _DONE:
+                break
+            data = chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        disconnect.cancel()
+
+
+def _async_chunks(body: t.AsyncIterable[t.Any]) -> t.Callable[[], t.Awaitable[t.Any]]:
+    iterator = body.__aiter__()
+
+    async def next_chunk() -> t.Any:
+        try:
+            return await iterator.__anext__()
+        except StopAsyncIteration:
+            return _DONE
+
+    return next_chunk
+
+
+def _sync_chunks(app: Erlen, body: t.Iterable[t.Any]) -> t.Callable[[], t.Awaitable[t.Any]]:
+    iterator = iter(body)
+
+    def step() -> t.Any:
+        return next(iterator, _DONE)
+
+    async def next_chunk() -> t.Any:
+        return await app._thread_pool.run(step)
+
+    return next_chunk
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _close(app: Erlen, response: Response) -> None:
+    body = response.response
+    aclose = getattr(body, "aclose", None)
+    if aclose is not None:
+        await aclose()
+    if hasattr(body, "close") or response._on_close is not None:
+        await app._thread_pool.run(response.close)

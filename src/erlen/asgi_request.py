@@ -1,0 +1,194 @@
+"""A ``Request`` over an ASGI scope, and the request body read from ``receive``.
+
+``ScopeRequest`` reads its fields from the scope on first use, the way ``EnvironRequest`` does
+from a WSGI environ. ``ASGIBody`` gives the body as a sync stream: a sync view (running in a
+worker thread) pulls chunks from the event loop as it reads, so a body is never held whole unless
+the view asks for it; before an async view runs, the body is read ahead within the app's
+``MAX_CONTENT_LENGTH``, because Flask code reads ``request.form`` without ``await``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import typing as t
+
+from .datastructures import Headers
+from .exceptions import ClientDisconnected
+from .wrappers.request import Limits, Request
+
+Message = dict[str, t.Any]
+
+
+class ASGIBody:
+    """The request body, fed by the ASGI ``receive`` callable."""
+
+    __slots__ = ("_buffer", "_done", "_loop", "_loop_thread", "_receive")
+
+    def __init__(
+        self, receive: t.Callable[[], t.Awaitable[Message]], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self._buffer = bytearray()
+        self._done = False
+
+    async def _next_chunk(self) -> bytes:
+        if self._done:
+            return b""
+        message = await self._receive()
+        kind = message["type"]
+        if kind == "http.request":
+            if not message.get("more_body", False):
+                self._done = True
+            return bytes(message.get("body", b""))
+        if kind == "http.disconnect":
+            self._done = True
+            raise ClientDisconnected("The client disconnected while sending the request body.")
+        return b""
+
+    async def read_ahead(self, limit: int | None) -> None:
+        """Read the body into memory, stopping one byte past ``limit`` (reading then raises
+        413, as it would have while streaming)."""
+        while not self._done and (limit is None or len(self._buffer) <= limit):
+            self._buffer += await self._next_chunk()
+
+    def read(self, size: int = -1, /) -> bytes:
+        buffer = self._buffer
+        while not self._done and (size < 0 or len(buffer) < size):
+            if threading.get_ident() == self._loop_thread:
+                raise RuntimeError(
+                    "The request body was read on the event loop before it arrived. This is a"
+                    " bug in erlen: bodies are read ahead for async views."
+                )
+            chunk = asyncio.run_coroutine_threadsafe(self._next_chunk(), self._loop).result()
+            buffer += chunk
+        if size < 0 or size >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+            return data
+        data = bytes(buffer[:size])
+        del buffer[:size]
+        return data
+
+
+def _declares_body(scope: dict[str, t.Any]) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            return value.strip() not in (b"", b"0")
+        if name == b"transfer-encoding":
+            return True
+    return False
+
+
+class ScopeRequest(Request):
+    """``Request`` whose fields come from an ASGI scope, read when first used."""
+
+    __slots__ = ()
+
+    def __init__(self, scope: dict[str, t.Any], body: ASGIBody | None, limits: Limits) -> None:
+        self.scope = scope
+        self.method = scope.get("method", "GET")
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and (path == root or path.startswith(root + "/")):
+            path = path[len(root) :] or "/"
+        self.path = path
+        self._input = body
+        self._limits = limits
+        self.routing_exception = None
+        self.url_rule = None
+        self.view_args = None
+        self._uploads = None
+
+    @property
+    def declares_body(self) -> bool:
+        return _declares_body(self.scope)  # type: ignore[arg-type]
+
+    @property
+    def headers(self) -> Headers:  # type: ignore[override]
+        cache = self.__dict__
+        headers = cache.get("_headers")
+        if headers is None:
+            pairs = [
+                (name.decode("latin-1"), value.decode("latin-1"))
+                for name, value in self.scope.get("headers", ())  # type: ignore[union-attr]
+            ]
+            headers = cache["_headers"] = Headers._trusted(pairs)
+        return t.cast(Headers, headers)
+
+    @property
+    def scheme(self) -> str:  # type: ignore[override]
+        scope = t.cast(dict[str, t.Any], self.scope)
+        return t.cast(
+            str, scope.get("scheme") or ("ws" if scope["type"] == "websocket" else "http")
+        )
+
+    @property
+    def root_path(self) -> str:  # type: ignore[override]
+        return t.cast(str, self.scope.get("root_path", ""))  # type: ignore[union-attr]
+
+    @property
+    def query_string(self) -> bytes:  # type: ignore[override]
+        return t.cast(bytes, self.scope.get("query_string", b""))  # type: ignore[union-attr]
+
+    @property
+    def remote_addr(self) -> str | None:  # type: ignore[override]
+        client = self.scope.get("client")  # type: ignore[union-attr]
+        return client[0] if client else None
+
+    @property
+    def _server(self) -> tuple[str, str | None] | None:  # type: ignore[override]
+        server = self.scope.get("server")  # type: ignore[union-attr]
+        if not server:
+            return None
+        host, port = server
+        return (host, str(port) if port is not None else None)
+
+    @property
+    def _input_terminated(self) -> bool:  # type: ignore[override]
+        return True
+
+    @property
+    def environ(self) -> dict[str, t.Any]:  # type: ignore[override]
+        """A WSGI-style environ made from the scope, for code that reads ``request.environ``."""
+        cache = self.__dict__
+        environ = cache.get("_environ")
+        if environ is None:
+            environ = cache["_environ"] = _environ_from_scope(t.cast(dict[str, t.Any], self.scope))
+        return t.cast(dict[str, t.Any], environ)
+
+
+def _environ_from_scope(scope: dict[str, t.Any]) -> dict[str, t.Any]:
+    server = scope.get("server") or ("localhost", 80)
+    client = scope.get("client")
+    environ: dict[str, t.Any] = {
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "SCRIPT_NAME": scope.get("root_path", "").encode().decode("latin-1"),
+        "PATH_INFO": scope["path"].encode().decode("latin-1"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": client[0] if client else None,
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "asgi.scope": scope,
+    }
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            name = f"HTTP_{name}"
+        environ[name] = f"{environ[name]},{value}" if name in environ else value
+    return environ
+
+
+def scope_request_class(request_class: type[Request]) -> type[ScopeRequest]:
+    """``request_class`` reading its fields from an ASGI scope."""
+    if request_class is Request:
+        return ScopeRequest
+    return t.cast(
+        "type[ScopeRequest]",
+        type(request_class.__name__, (ScopeRequest, request_class), {"__slots__": ()}),
+    )

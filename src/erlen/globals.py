@@ -125,6 +125,9 @@ class _ContextProxy:
     def __len__(self) -> int:
         return len(self._find())
 
+    def __aiter__(self) -> t.AsyncIterator[t.Any]:
+        return t.cast(t.AsyncIterator[t.Any], self._find().__aiter__())
+
     def __bool__(self) -> bool:
         try:
             return bool(self._find())

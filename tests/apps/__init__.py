@@ -1,0 +1,1 @@
+"""Small apps that tests serve through real servers."""

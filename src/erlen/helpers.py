@@ -108,6 +108,8 @@ def build_url(
 
 
 def _redirect(location: str, code: int, response_class: type[Response]) -> Response:
+    if any(char in location for char in "\r\n\0"):
+        raise ValueError("A redirect target may not contain CR, LF or NUL characters.")
     target = quote(location, safe=_LOCATION_SAFE)
     html = escape(target)
     body = (

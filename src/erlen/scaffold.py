@@ -145,22 +145,28 @@ class Scaffold:
             raise TypeError("Use the 'route' decorator to pass 'methods'.")
         return self.route(rule, methods=[method], **options)
 
+    @_setupmethod
     def get(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """``route`` for GET (and the automatic HEAD)."""
         return self._method_route("GET", rule, options)
 
+    @_setupmethod
     def post(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         return self._method_route("POST", rule, options)
 
+    @_setupmethod
     def put(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         return self._method_route("PUT", rule, options)
 
+    @_setupmethod
     def delete(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         return self._method_route("DELETE", rule, options)
 
+    @_setupmethod
     def patch(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         return self._method_route("PATCH", rule, options)
 
+    @_setupmethod
     def websocket(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """Register the decorated ``async def`` function as the WebSocket handler for ``rule``
         (served under ASGI; under WSGI the URL answers 400). It talks through the
@@ -187,6 +193,7 @@ class Scaffold:
 
         return decorator
 
+    @_setupmethod
     def route(self, rule: str, **options: t.Any) -> t.Callable[[T_route], T_route]:
         """Register the decorated function as the view for ``rule``.
 

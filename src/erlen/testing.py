@@ -217,6 +217,8 @@ class TestResponse(Response):
     """A response as a test sees it, with the request that led to it and earlier redirects."""
 
     __test__ = False
+    #: The response is shown exactly as the app sent it: no Content-Type is added.
+    default_mimetype = None
 
     request: t.Any
     history: tuple[TestResponse, ...]
@@ -402,7 +404,7 @@ class ErlenClient:
             if close is not None:
                 close()
         status, headers = status_headers
-        response = TestResponse(body, status, headers)
+        response = TestResponse([body], status, headers)
         response.request = _request_for(self.app, self._kept, environ)
         response.history = ()
         if self.use_cookies:
@@ -424,7 +426,7 @@ class ErlenClient:
         for ctx in kept:
             ctx._tokens.append(_cv_context.set(ctx))
             self._kept.append(ctx)
-        response = TestResponse(data, status, headers)
+        response = TestResponse([data], status, headers)
         response.request = kept[0].request if kept else None
         response.history = ()
         if self.use_cookies:

@@ -258,7 +258,9 @@ class Erlen(Scaffold):
         from .wsgi import make_request
 
         self._start_serving()
-        return RequestContext(self, make_request(self, environ))
+        request = make_request(self, environ)
+        self._match(request)
+        return RequestContext(self, request)
 
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
         """A request context for a made-up request; takes the test client's arguments
@@ -300,6 +302,7 @@ class Erlen(Scaffold):
         mimetype = self.response_class.default_mimetype or "text/html"
         self._default_content_type = content_type_for(mimetype)
         self._default_subdomain = self.url_map.default_subdomain
+        self._thread_pool = ThreadPool(config.get("ASGI_THREADS"))
         self._wsgi_request_class = wsgi_request_class(self.request_class)
         self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything = _Plan(self, None, False).teardown

@@ -208,4 +208,6 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "TEMPLATES_AUTO_RELOAD": None,
     "MAX_COOKIE_SIZE": 4093,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
+    # erlen: how many threads run sync views under ASGI (None: Python's default for the pool).
+    "ASGI_THREADS": None,
 }

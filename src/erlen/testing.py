@@ -10,6 +10,7 @@ tests: it is never on the serving path.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import mimetypes
 import os
@@ -72,6 +73,22 @@ def _file_parts(value: t.Any) -> tuple[t.Any, str | None, str]:
     return stream, filename, content_type
 
 
+def _form_fields(data: t.Any) -> MultiDict[str, t.Any]:
+    """Form data as given to the client: a mapping whose values may be lists, where a tuple
+    ``(file, filename[, content_type])`` is one upload, not several values."""
+    if isinstance(data, MultiDict):
+        return data
+    fields: MultiDict[str, t.Any] = MultiDict()
+    items = data.items() if isinstance(data, t.Mapping) else data
+    for key, value in items:
+        if isinstance(value, list):
+            for item in value:
+                fields.add(key, item)
+        else:
+            fields.add(key, value)
+    return fields
+
+
 def _is_file(value: t.Any) -> bool:
     return isinstance(value, (tuple, FileStorage)) or hasattr(value, "read")
 
@@ -116,6 +133,8 @@ class EnvironBuilder:
         self.host = base.netloc
         self.script_root = base.path.rstrip("/")
         self.path = parsed.path or "/"
+        if parsed.query and query_string is not None:
+            raise ValueError("Give the query string in the path or as 'query_string', not both.")
         if isinstance(query_string, t.Mapping):
             pairs = iter_multi_items(t.cast("t.Mapping[str | bytes, object]", query_string))
             self.query_string = urlencode([(str(k), str(v)) for k, v in pairs])
@@ -139,9 +158,7 @@ class EnvironBuilder:
         elif isinstance(data, (bytes, bytearray)):
             body = bytes(data)
         elif data is not None:
-            form: MultiDict[str, t.Any] = (
-                MultiDict(data) if not isinstance(data, MultiDict) else data
-            )
+            form = _form_fields(data)
             if any(_is_file(v) for _, v in form.items(multi=True)):
                 body, multipart_type = _encode_multipart(form)
                 content_type = content_type or multipart_type
@@ -228,10 +245,32 @@ class TestResponse(Response):
         return t.cast(str, self.get_data(as_text=True))
 
 
-class _Cookie(t.NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Cookie:
+    """A cookie in the test client's jar, as the app set it (``value`` is sent back as is)."""
+
+    key: str
     value: str
-    expires: float | None
-    secure: bool
+    domain: str
+    path: str
+    expires: float | None = None
+    secure: bool = False
+    http_only: bool = False
+    same_site: str | None = None
+
+    @property
+    def decoded_value(self) -> str:
+        return _decode_cookie_value(self.value)
+
+
+def _decode_cookie_value(value: str) -> str:
+    parsed: SimpleCookie = SimpleCookie()
+    try:
+        parsed.load(f"x={value}")
+    except Exception:
+        return value
+    morsel = parsed.get("x")
+    return morsel.value if morsel is not None else value
 
 
 class ErlenClient:
@@ -261,7 +300,7 @@ class ErlenClient:
         self.validate = validate
         self.asgi = self.default_asgi if asgi is None else asgi
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._cookies: dict[tuple[str, str, str], _Cookie] = {}
+        self._cookies: dict[tuple[str, str, str], Cookie] = {}
         self._preserve = False
         self._kept: list[RequestContext] = []
 
@@ -270,12 +309,12 @@ class ErlenClient:
     def set_cookie(
         self, key: str, value: str = "", *, domain: str = "localhost", path: str = "/"
     ) -> None:
-        self._cookies[(domain, path, key)] = _Cookie(value, None, False)
+        self._cookies[(domain, path, key)] = Cookie(key, value, domain, path)
 
-    def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> str | None:
+    def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
+        """The cookie the jar would send, as a ``Cookie`` (``.value``, ``.path``, ...)."""
         self._expire()
-        cookie = self._cookies.get((domain, path, key))
-        return cookie.value if cookie is not None else None
+        return self._cookies.get((domain, path, key))
 
     def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
         self._cookies.pop((domain, path, key), None)
@@ -314,7 +353,16 @@ class ErlenClient:
 
                     parsed_date = parse_date(morsel["expires"])
                     expires = parsed_date.timestamp() if parsed_date else None
-                cookie = _Cookie(morsel.value, expires, bool(morsel["secure"]))
+                cookie = Cookie(
+                    name,
+                    morsel.coded_value,
+                    domain,
+                    path,
+                    expires,
+                    bool(morsel["secure"]),
+                    bool(morsel["httponly"]),
+                    morsel["samesite"] or None,
+                )
                 if expires is not None and expires <= time():
                     self._cookies.pop((domain, path, name), None)
                 else:

@@ -110,6 +110,8 @@ class Response:
             self.response: t.Iterable[bytes] = []
         elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
+        elif isinstance(response, (list, tuple)):
+            self.response = [_encode(chunk) for chunk in response]
         else:
             self.response = response  # type: ignore[assignment]
 
@@ -243,11 +245,9 @@ class Response:
         return self.get_json()
 
     def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
-        """The body parsed as JSON (used mostly by tests)."""
+        """The body parsed as JSON (used mostly by tests); None when the response is not JSON."""
         if not (force or self.is_json):
-            if silent:
-                return None
-            raise ValueError(f"The response is {self.mimetype!r}, not JSON.")
+            return None
         try:
             return _json.loads(self.get_data())
         except ValueError:

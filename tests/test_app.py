@@ -603,6 +603,7 @@ def test_view_returning_response_with_status_overrides_it(app: Erlen, client: An
     assert response.headers["X-Extra"] == "e"
 
 
+@pytest.mark.wsgi_only
 @pytest.mark.parametrize(
     ("status", "code", "line"),
     [("299 Something Custom", 299, "299 Something Custom"), ("418", 418, "418 I'M A TEAPOT")],

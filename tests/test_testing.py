@@ -468,6 +468,7 @@ def test_test_request_context_arguments(app: Erlen) -> None:
 # wsgiref.validate
 
 
+@pytest.mark.wsgi_only
 def test_every_request_is_checked_by_wsgiref_validate(app: Erlen) -> None:
     # A WSGI app that yields text breaks PEP 3333; the client's validator catches it.
     def text_body(environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]) -> t.Any:
@@ -479,6 +480,7 @@ def test_every_request_is_checked_by_wsgiref_validate(app: Erlen) -> None:
         app.test_client().get("/")
 
 
+@pytest.mark.wsgi_only
 def test_header_value_with_tab_is_rejected_by_the_validator(app: Erlen) -> None:
     # RFC 9110 allows a tab inside a field value and erlen's Headers accept it, but PEP 3333
     # forbids control characters in header values and wsgiref.validate checks [\x00-\x1f].
@@ -493,6 +495,7 @@ def test_header_value_with_tab_is_rejected_by_the_validator(app: Erlen) -> None:
     assert response.text == "ok"
 
 
+@pytest.mark.wsgi_only
 def test_response_without_content_type_is_rejected_by_the_validator(app: Erlen) -> None:
     # HTTP allows a body without Content-Type; wsgiref.validate does not.
     @app.route("/bare")

@@ -621,6 +621,7 @@ def test_response_invalid_status_raises(status: str) -> None:
         Response("x", status=status)
 
 
+@pytest.mark.wsgi_only
 def test_custom_status_phrase_reaches_the_client(app: Erlen) -> None:
     @app.route("/")
     def index() -> Response:
@@ -803,6 +804,7 @@ def test_response_json_of_non_json_response_is_none() -> None:
     assert response.get_json(force=True) == [1]
 
 
+@pytest.mark.wsgi_only
 def test_response_is_a_wsgi_app(app: Erlen) -> None:
     app.wsgi_app = Response("direct", status=203)  # type: ignore[assignment,method-assign]
     response = app.test_client().get("/anything")

@@ -71,11 +71,13 @@ class ASGIApp:
                 if request.declares_body:
                     await body.read_ahead(request.max_content_length)
                 response = await app._respond(ctx, app._plan(request, True))
-            await send_response(app, response, send, receive, request.method == "HEAD")
         except BaseException as exc:
             error = exc
             raise
         finally:
+            # As under WSGI (and in Flask), the context ends before the body is sent: a
+            # streamed body sees the request only through stream_with_context, which also
+            # defers the teardown until the stream is done.
             extensions = scope.get("extensions") or {}
             preserve = extensions.get("erlen.preserve_context")
             try:
@@ -86,6 +88,7 @@ class ASGIApp:
                     await app._thread_pool.run(app._teardown, ctx, failure)
             finally:
                 _cv_context.reset(token)
+        await send_response(app, response, send, receive, request.method == "HEAD")
 
     # WebSockets
 

@@ -14,7 +14,9 @@ import threading
 import typing as t
 
 from .datastructures import Headers
-from .exceptions import ClientDisconnected
+from urllib.parse import unquote_to_bytes
+
+from .exceptions import BadRequest, ClientDisconnected
 from .wrappers.request import Limits, Request
 
 Message = dict[str, t.Any]
@@ -73,6 +75,19 @@ class ASGIBody:
         return data
 
 
+def _raw_path_is_utf8(scope: dict[str, t.Any]) -> bool:
+    """Servers decode the path for us, replacing bytes that are not UTF-8; the raw path tells
+    whether the client really sent valid UTF-8."""
+    raw = scope.get("raw_path")
+    if raw is None:
+        return "\ufffd" not in scope["path"]
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _declares_body(scope: dict[str, t.Any]) -> bool:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
@@ -98,6 +113,8 @@ class ScopeRequest(Request):
         self._input = body
         self._limits = limits
         self.routing_exception = None
+        if not path.isascii() and not _raw_path_is_utf8(scope):
+            self.routing_exception = BadRequest("The URL is not valid UTF-8.")
         self.url_rule = None
         self.view_args = None
         self._uploads = None

@@ -291,9 +291,62 @@ def stream_with_context(
         return decorated  # type: ignore[return-value]
 
     ctx = _current_request_context("stream_with_context")
+    if hasattr(generator_or_function, "__aiter__"):
+        ctx.stream_holds += 1
+        return _AsyncContextStream(ctx, generator_or_function)  # type: ignore[return-value]
     iterator = iter(t.cast(t.Iterable[G], generator_or_function))
     ctx.stream_holds += 1
     return _ContextStream(ctx, iterator)
+
+
+class _AsyncContextStream(t.Generic[G]):
+    """The async counterpart of ``_ContextStream``: an async generator body that runs with its
+    request context set and ends the request when it is done or closed."""
+
+    __slots__ = ("_ctx", "_done", "_iterator")
+
+    def __init__(self, ctx: RequestContext, iterable: t.AsyncIterable[G]) -> None:
+        self._ctx = ctx
+        self._iterator = iterable.__aiter__()
+        self._done = False
+
+    def __aiter__(self) -> _AsyncContextStream[G]:
+        return self
+
+    async def __anext__(self) -> G:
+        if self._done:
+            raise StopAsyncIteration
+        token = _cv_context.set(self._ctx)
+        try:
+            return await self._iterator.__anext__()
+        except StopAsyncIteration:
+            await self.aclose()
+            raise
+        except BaseException as exc:
+            await self._finish(exc)
+            raise
+        finally:
+            _cv_context.reset(token)
+
+    async def aclose(self) -> None:
+        if not self._done:
+            await self._finish(None)
+
+    async def _finish(self, exc: BaseException | None) -> None:
+        self._done = True
+        ctx = self._ctx
+        token = _cv_context.set(ctx)
+        try:
+            aclose = getattr(self._iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        finally:
+            ctx.stream_holds -= 1
+            try:
+                if ctx.stream_holds == 0:
+                    await ctx.app._thread_pool.run(ctx.app._teardown, ctx, exc)
+            finally:
+                _cv_context.reset(token)
 
 
 class _ContextStream(t.Generic[G]):

@@ -299,7 +299,9 @@ class ErlenClient:
         self.use_cookies = use_cookies
         self.validate = validate
         self.asgi = self.default_asgi if asgi is None else asgi
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = (
+            asyncio.new_event_loop() if self.asgi else None
+        )
         self._cookies: dict[tuple[str, str, str], Cookie] = {}
         self._preserve = False
         self._kept: list[RequestContext] = []
@@ -475,7 +477,9 @@ class ErlenClient:
             ctx._tokens.append(_cv_context.set(ctx))
             self._kept.append(ctx)
         response = TestResponse([data], status, headers)
-        response.request = kept[0].request if kept else None
+        response.request = (
+            kept[0].request if kept else self.app._asgi_request_class(scope, None, self.app._limits)
+        )
         response.history = ()
         if self.use_cookies:
             self._store_cookies(builder.host, response.headers)

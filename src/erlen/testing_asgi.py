@@ -13,6 +13,7 @@ import json
 import queue
 import threading
 import typing as t
+from urllib.parse import quote_from_bytes
 
 if t.TYPE_CHECKING:
     from .app import Erlen
@@ -41,9 +42,10 @@ def scope_from_environ(environ: dict[str, t.Any], kind: str = "http") -> dict[st
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "scheme": scheme,
-        "path": (root + raw_path).decode("utf-8", "surrogateescape"),
-        "raw_path": root + raw_path,
-        "root_path": root.decode("utf-8", "surrogateescape"),
+        # As servers do: the path decoded as UTF-8 (bad bytes replaced), the raw bytes quoted.
+        "path": (root + raw_path).decode("utf-8", "replace"),
+        "raw_path": quote_from_bytes(root + raw_path, safe="/:@!$&'()*+,;=~").encode("ascii"),
+        "root_path": root.decode("utf-8", "replace"),
         "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
         "headers": headers,
         "client": (environ.get("REMOTE_ADDR", "127.0.0.1"), 50000),

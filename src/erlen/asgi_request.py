@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import typing as t
-
-from .datastructures import Headers
 from urllib.parse import unquote_to_bytes
 
+from .datastructures import Headers
 from .exceptions import BadRequest, ClientDisconnected
 from .wrappers.request import Limits, Request
 

@@ -293,7 +293,8 @@ def stream_with_context(
     ctx = _current_request_context("stream_with_context")
     if hasattr(generator_or_function, "__aiter__"):
         ctx.stream_holds += 1
-        return _AsyncContextStream(ctx, generator_or_function)  # type: ignore[return-value]
+        async_body = t.cast(t.AsyncIterable[G], generator_or_function)
+        return _AsyncContextStream(ctx, async_body)  # type: ignore[return-value]
     iterator = iter(t.cast(t.Iterable[G], generator_or_function))
     ctx.stream_holds += 1
     return _ContextStream(ctx, iterator)

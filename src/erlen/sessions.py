@@ -11,6 +11,7 @@ Nothing here runs unless a view touches ``session``.
 from __future__ import annotations
 
 import hashlib
+import secrets
 import typing as t
 from collections.abc import MutableMapping
 from datetime import UTC, datetime
@@ -129,12 +130,19 @@ class SessionInterface:
         return isinstance(obj, self.null_session_class)
 
     def get_cookie_name(self, app: Erlen) -> str:
-        return t.cast(str, app.config["SESSION_COOKIE_NAME"])
+        name = t.cast(str, app.config["SESSION_COOKIE_NAME"])
+        if app.config.get("SESSION_COOKIE_HOST_PREFIX") and not name.startswith("__Host-"):
+            name = f"__Host-{name}"
+        return name
 
     def get_cookie_domain(self, app: Erlen) -> str | None:
+        if app.config.get("SESSION_COOKIE_HOST_PREFIX"):
+            return None  # a __Host- cookie must not name a domain
         return t.cast("str | None", app.config["SESSION_COOKIE_DOMAIN"])
 
     def get_cookie_path(self, app: Erlen) -> str:
+        if app.config.get("SESSION_COOKIE_HOST_PREFIX"):
+            return "/"  # a __Host- cookie must be for the whole site
         return t.cast(str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"])
 
     def get_cookie_httponly(self, app: Erlen) -> bool:
@@ -143,6 +151,8 @@ class SessionInterface:
     def get_cookie_secure(self, app: Erlen, request: Request | None = None) -> bool:
         """``SESSION_COOKIE_SECURE``; when it is None (the default), Secure on HTTPS requests."""
         secure = app.config["SESSION_COOKIE_SECURE"]
+        if app.config.get("SESSION_COOKIE_HOST_PREFIX"):
+            return True  # browsers accept a __Host- cookie only with Secure
         if secure is None:
             return request is not None and request.is_secure
         return bool(secure)
@@ -189,9 +199,16 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
-        if not app.secret_key:
+        """The signer for this app's cookies, or None (a null session) without a key.
+
+        Outside debug and testing a weak ``SECRET_KEY`` is refused with an error naming the
+        setting; in debug, an app without a key gets a random key for this process (sessions
+        end when it restarts) and a warning.
+        """
+        key = signing_key(app)
+        if key is None:
             return None
-        keys: list[str | bytes] = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key]
+        keys: list[str | bytes] = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), key]
         return URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
@@ -264,6 +281,50 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=samesite,
         )
         _add_vary_cookie(response)
+
+
+_PLACEHOLDER_KEYS = frozenset(
+    {"dev", "development", "secret", "secret-key", "secret_key", "changeme", "change-me", "test"}
+)
+MIN_SECRET_KEY_LENGTH = 24
+
+
+def key_is_weak(key: str | bytes) -> bool:
+    """A key an attacker could guess: short, a well-known placeholder, or with little variety
+    (such as ``"aaaa..."``)."""
+    text = key.decode("latin-1") if isinstance(key, bytes) else key
+    return (
+        len(text) < MIN_SECRET_KEY_LENGTH
+        or text.lower() in _PLACEHOLDER_KEYS
+        or len(set(text)) < 10
+    )
+
+
+def signing_key(app: Erlen) -> str | bytes | None:
+    """The key to sign cookies with, after the safety checks described in
+    ``SecureCookieSessionInterface.get_signing_serializer``."""
+    key = app.secret_key
+    relaxed = app.debug or app.testing
+    if not key:
+        if not app.debug:
+            return None
+        ephemeral = app.extensions.get("erlen.ephemeral_secret_key")
+        if ephemeral is None:
+            ephemeral = app.extensions["erlen.ephemeral_secret_key"] = secrets.token_hex(32)
+            app.logger.warning(
+                "SECRET_KEY is not set: debug mode signs sessions with a random key for this"
+                " process only, so sessions end when the server restarts. Set SECRET_KEY."
+            )
+        return t.cast(str, ephemeral)
+    if not relaxed and key_is_weak(key):
+        raise RuntimeError(
+            f"SECRET_KEY is too weak to sign sessions: use at least {MIN_SECRET_KEY_LENGTH}"
+            " random characters, for example from `python -c 'import secrets;"
+            " print(secrets.token_hex())'`, and keep it out of your code repository (load it"
+            " from the environment). Short or placeholder keys are allowed only in debug and"
+            " testing."
+        )
+    return key
 
 
 def _add_vary_cookie(response: Response) -> None:

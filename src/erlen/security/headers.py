@@ -1,0 +1,99 @@
+"""Security headers added to every response, and the per-request CSP nonce.
+
+The defaults tell browsers not to guess content types, not to frame the site, to send only the
+origin as referrer to other sites, and to keep other sites' windows out of this one's. A response
+that sets one of these headers itself keeps its own value. ``HSTS_SECONDS`` adds
+``Strict-Transport-Security`` to HTTPS responses only (on HTTP it would be ignored, or worse,
+cached by a proxy). ``CONTENT_SECURITY_POLICY`` is sent as given, with ``{nonce}`` replaced by a
+fresh random value for each request, which templates read with ``csp_nonce()`` to mark their own
+inline scripts. All of this is computed from the config once, when the app starts serving.
+"""
+
+from __future__ import annotations
+
+import secrets
+import typing as t
+
+if t.TYPE_CHECKING:
+    from ..ctx import RequestContext
+    from ..wrappers import Request, Response
+
+DEFAULT_SECURITY_HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+NONCE_KEY = "erlen.csp_nonce"
+
+
+class SecurityHeaders:
+    """What to add to each response, worked out once from the config."""
+
+    __slots__ = ("csp", "hsts", "pairs")
+
+    def __init__(self, config: t.Mapping[str, t.Any]) -> None:
+        headers = config.get("SECURITY_HEADERS", DEFAULT_SECURITY_HEADERS)
+        if headers is None:
+            headers = {}
+        for name, value in headers.items():
+            if any(c in f"{name}{value}" for c in "\r\n\0"):
+                raise ValueError(f"SECURITY_HEADERS[{name!r}] contains CR, LF or NUL.")
+        self.pairs: list[tuple[str, str]] = [(k, str(v)) for k, v in headers.items() if v]
+        seconds = config.get("HSTS_SECONDS")
+        self.hsts: str | None = None
+        if seconds:
+            value = f"max-age={int(seconds)}"
+            if config.get("HSTS_INCLUDE_SUBDOMAINS", True):
+                value += "; includeSubDomains"
+            if config.get("HSTS_PRELOAD", False):
+                value += "; preload"
+            self.hsts = value
+        policy = config.get("CONTENT_SECURITY_POLICY")
+        if isinstance(policy, t.Mapping):
+            policy = "; ".join(f"{name} {value}".strip() for name, value in policy.items())
+        if policy is not None and any(c in policy for c in "\r\n\0"):
+            raise ValueError("CONTENT_SECURITY_POLICY contains CR, LF or NUL.")
+        self.csp: str | None = policy or None
+
+    def __bool__(self) -> bool:
+        return bool(self.pairs or self.hsts or self.csp)
+
+    def apply(self, ctx: RequestContext, response: Response) -> None:
+        """Add the headers the response does not set itself."""
+        headers = response.headers
+        pairs = headers._list
+        present = {name.lower() for name, _ in pairs}
+        for name, value in self.pairs:
+            if name.lower() not in present:
+                pairs.append((name, value))
+        request: Request = ctx.request
+        if (
+            self.hsts is not None
+            and request.is_secure
+            and "strict-transport-security" not in present
+        ):
+            pairs.append(("Strict-Transport-Security", self.hsts))
+        if self.csp is not None and "content-security-policy" not in present:
+            policy = self.csp
+            if "{nonce}" in policy:
+                policy = policy.replace("{nonce}", request_nonce(request))
+            pairs.append(("Content-Security-Policy", policy))
+
+
+def request_nonce(request: Request) -> str:
+    """The CSP nonce of this request (made on first use, the same for the whole request)."""
+    state = request.__dict__
+    nonce = state.get(NONCE_KEY)
+    if nonce is None:
+        nonce = state[NONCE_KEY] = secrets.token_urlsafe(18)
+    return t.cast(str, nonce)
+
+
+def csp_nonce() -> str:
+    """The nonce for inline scripts and styles in this request's page:
+    ``<script nonce="{{ csp_nonce() }}">``. Needs a request context."""
+    from ..globals import request
+
+    return request_nonce(request)

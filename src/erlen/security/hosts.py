@@ -1,0 +1,47 @@
+"""Trusted hosts: answer only to the host names the app is meant to serve.
+
+The ``Host`` header is chosen by the client. An app that builds absolute URLs from it (password
+reset links, redirects) can be made to point them at an attacker's site, and a cache in front can
+be poisoned with such pages. With ``TRUSTED_HOSTS`` set, any other host is refused with 400
+before a view runs. A name starting with a dot (``.example.com``) allows that domain and all of
+its subdomains. This module only compares strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..exceptions import BadHost
+
+
+class UntrustedHost(BadHost):
+    description = "This server does not serve the host name the request was sent to."
+
+
+def _split_port(host: str) -> str:
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def host_is_trusted(host: str, trusted_hosts: Iterable[str]) -> bool:
+    """Whether ``host`` (a Host header, port allowed) matches one of ``trusted_hosts``."""
+    name = _split_port(host)
+    if not name:
+        return False
+    for pattern in trusted_hosts:
+        pattern = pattern.lower().rstrip(".")
+        if pattern.startswith("."):
+            if name == pattern[1:] or name.endswith(pattern):
+                return True
+        elif name == _split_port(pattern):
+            return True
+    return False
+
+
+def check_host(host: str, trusted_hosts: tuple[str, ...]) -> None:
+    """Raise ``UntrustedHost`` (400) when ``host`` is not trusted."""
+    if not host_is_trusted(host, trusted_hosts):
+        raise UntrustedHost()

@@ -1,0 +1,134 @@
+"""Believing ``X-Forwarded-*`` headers only from proxies the app trusts.
+
+Behind a reverse proxy the client's address, the scheme and the host arrive in ``X-Forwarded-For``,
+``-Proto``, ``-Host``, ``-Port`` and ``-Prefix``. Anyone can send those headers, so erlen ignores
+them unless ``TRUSTED_PROXIES`` says whom to believe: a number (that many proxies in front, each
+appending to ``X-Forwarded-For``) or a list of proxy addresses and networks (the chain is
+believed hop by hop from the right while each hop is one of them). The adapters apply this to the
+environ or scope before the request is built, so ``request.remote_addr``, ``scheme``, ``host`` and
+``url_for(_external=True)`` all see the client's view. Nothing here runs unless it is set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import typing as t
+from collections.abc import Sequence
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ProxyRules:
+    """``TRUSTED_PROXIES`` parsed once: a hop count, or a list of trusted networks."""
+
+    def __init__(self, setting: int | Sequence[str]) -> None:
+        self.count: int | None = None
+        self.networks: tuple[Network, ...] = ()
+        if isinstance(setting, bool) or not isinstance(setting, (int, list, tuple, set, frozenset)):
+            raise TypeError(
+                "TRUSTED_PROXIES must be a number of proxies or a list of proxy addresses."
+            )
+        if isinstance(setting, int):
+            if setting < 0:
+                raise ValueError("TRUSTED_PROXIES cannot be negative.")
+            self.count = setting
+        else:
+            self.networks = tuple(ipaddress.ip_network(item, strict=False) for item in setting)
+
+    def _trusted_address(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address.strip().strip("[]"))
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def client(self, peer: str | None, forwarded_for: str | None) -> tuple[str | None, int]:
+        """The client address and how many proxy hops were believed (0: none)."""
+        hops = [part.strip() for part in forwarded_for.split(",")] if forwarded_for else []
+        if self.count is not None:
+            if self.count == 0 or len(hops) < self.count:
+                return peer, 0
+            return hops[-self.count] or peer, self.count
+        if peer is None or not self._trusted_address(peer):
+            return peer, 0
+        believed = 1
+        client = peer
+        for hop in reversed(hops):
+            client = hop
+            if not self._trusted_address(hop):
+                break
+            believed += 1
+        return client, believed
+
+
+def _last(value: str | None, hops: int) -> str | None:
+    """The value the nearest believed proxy set (``X-Forwarded-Proto: https, http`` lists one
+    per proxy; the trusted one is counted from the right)."""
+    if not value:
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) < hops:
+        return None
+    return parts[-hops] or None
+
+
+def _without_port(host: str) -> str:
+    if host.endswith("]") or ":" not in host:
+        return host
+    return host.rsplit(":", 1)[0]
+
+
+def apply_to_environ(environ: dict[str, t.Any], rules: ProxyRules) -> None:
+    """Rewrite a WSGI environ as the client saw the request (keeping the originals under
+    ``erlen.proxy.original``)."""
+    client, hops = rules.client(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"))
+    if hops == 0:
+        return
+    keys = ("REMOTE_ADDR", "wsgi.url_scheme", "HTTP_HOST", "SERVER_PORT", "SCRIPT_NAME")
+    environ["erlen.proxy.original"] = {key: environ.get(key) for key in keys}
+    environ["REMOTE_ADDR"] = client
+    proto = _last(environ.get("HTTP_X_FORWARDED_PROTO"), hops)
+    if proto in ("http", "https"):
+        environ["wsgi.url_scheme"] = proto
+    host = _last(environ.get("HTTP_X_FORWARDED_HOST"), hops)
+    if host:
+        environ["HTTP_HOST"] = host
+    port = _last(environ.get("HTTP_X_FORWARDED_PORT"), hops)
+    if port and port.isdigit():
+        environ["SERVER_PORT"] = port
+        name = _without_port(environ.get("HTTP_HOST", ""))
+        if name:
+            environ["HTTP_HOST"] = f"{name}:{port}"
+    prefix = _last(environ.get("HTTP_X_FORWARDED_PREFIX"), hops)
+    if prefix:
+        environ["SCRIPT_NAME"] = prefix.rstrip("/")
+
+
+def apply_to_scope(scope: dict[str, t.Any], rules: ProxyRules) -> dict[str, t.Any]:
+    """A copy of an ASGI scope as the client saw the request (the original is left alone)."""
+    headers: dict[bytes, str] = {
+        name: value.decode("latin-1") for name, value in scope.get("headers", ())
+    }
+    peer = scope["client"][0] if scope.get("client") else None
+    client, hops = rules.client(peer, headers.get(b"x-forwarded-for"))
+    if hops == 0:
+        return scope
+    scope = dict(scope)
+    scope["client"] = (client, 0)
+    proto = _last(headers.get(b"x-forwarded-proto"), hops)
+    if proto in ("http", "https"):
+        if scope["type"] == "websocket":
+            proto = "wss" if proto == "https" else "ws"
+        scope["scheme"] = proto
+    host = _last(headers.get(b"x-forwarded-host"), hops)
+    if host:
+        scope["headers"] = [
+            (name, value) for name, value in scope.get("headers", ()) if name != b"host"
+        ] + [(b"host", host.encode("latin-1"))]
+    prefix = _last(headers.get(b"x-forwarded-prefix"), hops)
+    if prefix:
+        prefix = prefix.rstrip("/")
+        scope["root_path"] = prefix
+        if not scope["path"].startswith(prefix + "/") and scope["path"] != prefix:
+            scope["path"] = prefix + scope["path"]
+    return scope

@@ -1,0 +1,80 @@
+"""``is_safe_url``: may the app send a user to this URL (``?next=`` after login)?
+
+Browsers forgive a lot when they follow a URL: they drop tabs and newlines, treat ``\\`` as
+``/``, and read ``//host`` and ``/\\host`` as another site. A redirect target taken from the
+request is therefore judged the way a browser would read it, and refused at the first doubt.
+This module reads no request state unless ``allowed_hosts`` is left out.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+_SCHEMES = frozenset({"http", "https"})
+
+
+def is_safe_url(
+    target: str | None,
+    allowed_hosts: Iterable[str] | str | None = None,
+    require_https: bool = False,
+) -> bool:
+    """True when ``target`` is a relative URL, or an http(s) URL to one of ``allowed_hosts``.
+
+    ``allowed_hosts`` defaults to the current request's host (outside a request: no host, so
+    only relative URLs pass). Refused: other hosts, scheme-relative ``//evil``, backslash tricks
+    (``/\\evil``), schemes other than http and https (``javascript:``, ``data:``), user info
+    (``https://good@evil``), and any control or whitespace character. With ``require_https``,
+    an absolute ``http://`` URL is refused too.
+    """
+    if not target or not isinstance(target, str):
+        return False
+    if any(_is_control_or_space(char) for char in target):
+        return False
+    if "\\" in target:
+        return False
+    hosts = _allowed(allowed_hosts)
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return False
+    scheme = parts.scheme.lower()
+    if not parts.netloc:
+        # Relative: "/path", "path", "?q". A scheme without a host ("javascript:x",
+        # "https:evil.com") is not relative, and "///x" is read as a host by browsers.
+        return not scheme and not target.startswith("//")
+    if scheme and scheme not in _SCHEMES:
+        return False
+    if not scheme:
+        return False  # "//evil.com": scheme-relative, another host
+    if require_https and scheme != "https":
+        return False
+    if "@" in parts.netloc:
+        return False
+    try:
+        hostname = parts.hostname
+        port = parts.port
+    except ValueError:
+        return False
+    if hostname is None:
+        return False
+    host = hostname if port is None else f"{hostname}:{port}"
+    return hostname in hosts or host in hosts
+
+
+def _is_control_or_space(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def _allowed(allowed_hosts: Iterable[str] | str | None) -> frozenset[str]:
+    if allowed_hosts is None:
+        from ..globals import _cv_context
+
+        ctx = _cv_context.get(None)
+        if ctx is None or ctx.request is None:
+            return frozenset()
+        return frozenset({ctx.request.host.lower()})
+    if isinstance(allowed_hosts, str):
+        allowed_hosts = [allowed_hosts]
+    return frozenset(host.lower() for host in allowed_hosts)

@@ -21,6 +21,8 @@ BOTH_PROTOCOLS = {
     "test_sessions",
     "test_ctx",
     "test_testing",
+    "test_templating",
+    "test_flash",
 }
 
 

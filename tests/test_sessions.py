@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 import typing as t
 import uuid
@@ -79,7 +80,8 @@ def signed_cookie(app: Erlen, data: dict[str, t.Any], age: int = 0) -> str:
         def get_timestamp(self) -> int:
             return int(time.time()) - age
 
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    # A copy: the app keeps its serializer between requests.
+    serializer = copy.copy(app.session_interface.get_signing_serializer(app))  # type: ignore[attr-defined]
     serializer.signer = PastSigner
     return t.cast(str, serializer.dumps(data))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import typing as t
@@ -537,6 +538,7 @@ def test_large_upload_leaves_no_open_temporary_file(app: Erlen) -> None:
 
     client = app.test_client()
     client.post("/", data={"f": upload(b"warm", "a.txt")})
+    gc.collect()  # earlier tests' clients may still hold event loops that close when collected
     before = open_fds()
     assert client.post("/", data={"f": upload(big, "a.bin")}).text == str(len(big))
     assert open_fds() == before
@@ -554,6 +556,7 @@ def test_malformed_upload_leaves_no_open_temporary_file() -> None:
 
     client = app.test_client()
     body = multipart(field("f", b"x" * (700 * 1024), filename="a.bin"), end=False)
+    gc.collect()  # earlier tests' clients may still hold event loops that close when collected
     before = open_fds()
     response = client.post("/", data=body, content_type=MULTIPART_B)
     assert response.status_code == 400

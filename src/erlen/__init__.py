@@ -6,6 +6,7 @@ Everything a Flask user imports from ``flask`` is importable from here under the
 from markupsafe import Markup, escape
 
 from .app import Erlen
+from .blueprints import Blueprint
 from .config import Config
 from .ctx import (
     after_this_request,
@@ -15,8 +16,27 @@ from .ctx import (
     stream_with_context,
 )
 from .globals import current_app, g, request, session, websocket
-from .helpers import abort, make_response, redirect, url_for
+from .helpers import abort, flash, get_flashed_messages, make_response, redirect, url_for
 from .json import jsonify
+from .sendfile import send_file, send_from_directory
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    before_render_template,
+    got_request_exception,
+    message_flashed,
+    request_finished,
+    request_started,
+    request_tearing_down,
+    template_rendered,
+)
+from .templating import (
+    render_template,
+    render_template_string,
+    stream_template,
+    stream_template_string,
+)
 from .websocket import WebSocket, WebSocketDisconnect
 from .wrappers import Request, Response
 
@@ -26,6 +46,7 @@ Flask = Erlen
 __version__ = "0.1.0"
 
 __all__ = [
+    "Blueprint",
     "Config",
     "Erlen",
     "Flask",
@@ -36,18 +57,36 @@ __all__ = [
     "WebSocketDisconnect",
     "abort",
     "after_this_request",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
     "copy_current_request_context",
     "current_app",
     "escape",
+    "flash",
     "g",
+    "get_flashed_messages",
+    "got_request_exception",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
+    "message_flashed",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
+    "send_file",
+    "send_from_directory",
     "session",
+    "stream_template",
+    "stream_template_string",
     "stream_with_context",
+    "template_rendered",
     "url_for",
     "websocket",
 ]

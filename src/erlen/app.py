@@ -21,8 +21,10 @@ import types
 import typing as t
 from datetime import timedelta
 
+from . import signals as _signals
 from .asgi import ASGIApp
 from .asgi_request import scope_request_class
+from .cli import AppGroup
 from .concurrency import ThreadPool, async_to_sync, is_async_callable, run_coroutine_sync
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -31,6 +33,7 @@ from .exceptions import (
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
+    NotFound,
 )
 from .exceptions import (
     abort as _abort,
@@ -41,6 +44,8 @@ from .plan import _blueprint_names, _Plan
 from .routing import BuildError, Map, RequestRedirect, Rule, WebsocketMismatch
 from .scaffold import Scaffold, _endpoint_from_view_func, _setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface, open_session, save_session
+from .signals import lifecycle as _signal_switch
+from .templating import TemplatingMixin
 from .wrappers import Request, Response
 from .wrappers.response import content_type_for
 from .wsgi import handle as _wsgi_handle
@@ -49,7 +54,8 @@ from .wsgi import wsgi_request_class
 if t.TYPE_CHECKING:
     import logging
 
-    from .testing import ErlenClient
+    from .blueprints import Blueprint
+    from .testing import ErlenClient, ErlenCliRunner
     from .websocket import WebSocket
     from .wrappers.request import Limits
 
@@ -66,8 +72,11 @@ def _app_name(import_name: str) -> str:
     return import_name
 
 
-class Erlen(Scaffold):
+class Erlen(TemplatingMixin, Scaffold):
     """A web application; ``Erlen(__name__)``. Call it as a WSGI app, or serve ``app.asgi``.
+
+    Its template methods (``jinja_env``, ``template_filter``, ...) come from ``TemplatingMixin``
+    in ``templating.py``.
 
     :param import_name: the name of the app's module or package, used to find its templates,
         static files and resources.
@@ -82,6 +91,7 @@ class Erlen(Scaffold):
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     session_interface: SessionInterface = SecureCookieSessionInterface()
     test_client_class: type[ErlenClient] | None = None
+    test_cli_runner_class: type[ErlenCliRunner] | None = None
     default_config = DEFAULT_CONFIG
 
     testing = ConfigAttribute[bool]("TESTING")
@@ -118,9 +128,11 @@ class Erlen(Scaffold):
         self.subdomain_matching = subdomain_matching
         self.static_host = static_host
         self.extensions: dict[str, t.Any] = {}
-        self.blueprints: dict[str, t.Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
         self.teardown_appcontext_funcs: list[t.Callable[[BaseException | None], t.Any]] = []
         self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
+        #: The app's own commands for the ``erlen`` command line: ``@app.cli.command()``.
+        self.cli: AppGroup = AppGroup(self.name)
         self.url_build_error_handlers: list[
             t.Callable[[Exception, str, dict[str, t.Any]], str]
         ] = []
@@ -131,6 +143,7 @@ class Erlen(Scaffold):
         self._default_content_type = "text/html; charset=utf-8"
         self._thread_pool = ThreadPool()
         self._default_subdomain = ""
+        self._match_domain = False
         self._wsgi_request_class = wsgi_request_class(self.request_class)
         self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything: tuple[t.Callable[..., t.Any], ...] = ()
@@ -138,6 +151,10 @@ class Erlen(Scaffold):
         self.before_serving_funcs: list[t.Callable[[], t.Any]] = []
         self.after_serving_funcs: list[t.Callable[[], t.Any]] = []
         self._logger: logging.Logger | None = None
+        if self.has_static_folder:
+            from .sendfile import add_static_route
+
+            add_static_route(self, static_host, host_matching)
 
     # configuration
 
@@ -164,10 +181,13 @@ class Erlen(Scaffold):
 
     @property
     def propagate_exceptions(self) -> bool:
+        """Whether an unhandled exception leaves the app (to the test or the server) instead of
+        becoming a 500: ``PROPAGATE_EXCEPTIONS``, else ``TESTING``. (In debug mode, where Flask
+        propagates to Werkzeug's debugger, erlen shows its debug page instead: ``debug.py``.)"""
         value = self.config["PROPAGATE_EXCEPTIONS"]
         if value is not None:
             return bool(value)
-        return self.testing or self.debug
+        return self.testing
 
     @property
     def logger(self) -> logging.Logger:
@@ -247,6 +267,27 @@ class Erlen(Scaffold):
         self.shell_context_processors.append(f)
         return f
 
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The names ``erlen shell`` starts with: ``app``, ``g`` and the shell context
+        processors' (later ones win)."""
+        from .globals import g
+
+        namespace: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            namespace.update(processor())
+        return namespace
+
+    @_setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Add a blueprint's routes, hooks and handlers to the app. Options override the
+        blueprint's: ``url_prefix``, ``subdomain``, ``url_defaults``, and ``name`` (to register
+        one blueprint twice); the rest reach its ``record`` functions."""
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
+        """The registered blueprints, in the order they were registered."""
+        return self.blueprints.values()
+
     # contexts
 
     def app_context(self) -> AppContext:
@@ -281,11 +322,20 @@ class Erlen(Scaffold):
         cls = self.test_client_class or ErlenClient
         return cls(self, use_cookies=use_cookies, **kwargs)
 
+    def test_cli_runner(self, **kwargs: t.Any) -> ErlenCliRunner:
+        """A click ``CliRunner`` whose ``invoke()`` runs ``app.cli`` commands with this app."""
+        from .testing import ErlenCliRunner
+
+        cls = self.test_cli_runner_class or ErlenCliRunner
+        return cls(self, **kwargs)
+
     def _on_app_context_pushed(self, ctx: AppContext) -> None:
-        pass
+        if _signal_switch.active:
+            _signals.send(_signals.appcontext_pushed, self)
 
     def _on_app_context_popped(self, ctx: AppContext) -> None:
-        pass
+        if _signal_switch.active:
+            _signals.send(_signals.appcontext_popped, self)
 
     # serving
 
@@ -302,6 +352,7 @@ class Erlen(Scaffold):
         mimetype = self.response_class.default_mimetype or "text/html"
         self._default_content_type = content_type_for(mimetype)
         self._default_subdomain = self.url_map.default_subdomain
+        self._match_domain = self.subdomain_matching or self.url_map.host_matching
         self._thread_pool = ThreadPool(config.get("ASGI_THREADS"))
         self._wsgi_request_class = wsgi_request_class(self.request_class)
         self._asgi_request_class = scope_request_class(self.request_class)
@@ -342,7 +393,10 @@ class Erlen(Scaffold):
         """Find the rule for the request; a failure is kept as ``request.routing_exception``."""
         if request.routing_exception is not None:
             return
-        subdomain = self._subdomain(request) if self.subdomain_matching else self._default_subdomain
+        subdomain = self._subdomain(request) if self._match_domain else self._default_subdomain
+        if subdomain is None:
+            request.routing_exception = NotFound()
+            return
         try:
             rule, args = self.url_map.match_request(
                 request.path, request.method, subdomain, websocket
@@ -360,7 +414,11 @@ class Erlen(Scaffold):
             request.url_rule = rule
             request.view_args = args
 
-    def _subdomain(self, request: Request) -> str:
+    def _subdomain(self, request: Request) -> str | None:
+        """What the URL map matches rules against besides the path: with ``host_matching`` the
+        request's host, with ``subdomain_matching`` the part of it before ``SERVER_NAME``."""
+        if self.url_map.host_matching:
+            return request.host.lower()
         if not self.subdomain_matching:
             return self.url_map.default_subdomain
         server_name = self.config["SERVER_NAME"]
@@ -372,7 +430,7 @@ class Erlen(Scaffold):
             return ""
         if host.endswith("." + server):
             return host[: -len(server) - 1]
-        return "<invalid>"
+        return None
 
     def _plan(self, request: Request, awaits: bool) -> _Plan:
         rule = request.url_rule
@@ -439,9 +497,12 @@ class Erlen(Scaffold):
         """Run the request: hooks, view, error handlers, response processing."""
         request = ctx.request
         awaits = plan.awaits
+        signals = _signal_switch.active
         try:
             try:
                 rv = None
+                if signals:
+                    await _signals.emit(_signals.request_started, self, awaits)
                 if plan.before or plan.preprocessors:
                     rv = await self._preprocess(ctx, plan)
                 if rv is None:
@@ -463,8 +524,12 @@ class Erlen(Scaffold):
             response = self.make_response(rv)
             if plan.after or ctx._after_request_functions or ctx._session is not None:
                 response = await self._process_response(ctx, plan, response)
+            if signals:
+                await _signals.emit(_signals.request_finished, self, awaits, response=response)
             return response
         except Exception as error:
+            if _signals.got_request_exception.receivers:
+                await _signals.emit(_signals.got_request_exception, self, awaits, exception=error)
             if self.propagate_exceptions:
                 raise
             return await self._handle_exception(error, ctx, plan)
@@ -575,9 +640,14 @@ class Erlen(Scaffold):
     async def _handle_exception(
         self, error: Exception, ctx: RequestContext, plan: _Plan
     ) -> Response:
-        """Turn an unhandled exception into a 500, logged, with no detail for the client."""
+        """Turn an unhandled exception into a 500, logged, with no detail for the client (in
+        debug mode, into the debug page)."""
         ctx.unhandled_error = error
         self.log_exception(error)
+        if self.debug and self.config["PROPAGATE_EXCEPTIONS"] is None:
+            from .debug import debug_response
+
+            return debug_response(self, error, ctx.request)
         server_error = InternalServerError(original_exception=error)
         handler = self._find_error_handler(server_error, ctx.request.blueprints)
         rv: t.Any = server_error
@@ -589,7 +659,10 @@ class Erlen(Scaffold):
                 rv = server_error
         try:
             response = self.make_response(rv)
-            return await self._process_response(ctx, plan, response)
+            response = await self._process_response(ctx, plan, response)
+            if _signals.request_finished.receivers:
+                await _signals.emit(_signals.request_finished, self, plan.awaits, response=response)
+            return response
         except Exception as late_error:
             self.log_exception(late_error)
             return server_error.get_response()
@@ -625,7 +698,10 @@ class Erlen(Scaffold):
         plan = self._sync_plans.get(rule.endpoint if rule is not None else None)
         funcs = plan.teardown if plan is not None else self._teardown_everything
         return bool(
-            funcs or request._uploads or (ctx.owns_app_context and self.teardown_appcontext_funcs)
+            funcs
+            or request._uploads
+            or (ctx.owns_app_context and self.teardown_appcontext_funcs)
+            or _signal_switch.active
         )
 
     def _teardown(self, ctx: RequestContext, error: BaseException | None) -> None:
@@ -636,14 +712,17 @@ class Erlen(Scaffold):
         plan = self._sync_plans.get(rule.endpoint if rule is not None else None)
         funcs = plan.teardown if plan is not None else self._teardown_everything
         app_funcs = self.teardown_appcontext_funcs if ctx.owns_app_context else None
-        if not (funcs or app_funcs or request._uploads):
+        signals = _signal_switch.active
+        if not (funcs or app_funcs or request._uploads or signals):
             return
         try:
             for func in funcs:
                 func(error)
+            if signals:
+                _signals.send(_signals.request_tearing_down, self, exc=error)
         finally:
             request._close_uploads()
-            if app_funcs:
+            if app_funcs or (signals and ctx.owns_app_context):
                 self.do_teardown_appcontext(error)
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
@@ -654,6 +733,8 @@ class Erlen(Scaffold):
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         for func in reversed(self.teardown_appcontext_funcs):
             self._adapt_sync(func)(exc)
+        if _signal_switch.active:
+            _signals.send(_signals.appcontext_tearing_down, self, exc=exc)
 
     # sessions
 

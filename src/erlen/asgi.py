@@ -17,6 +17,9 @@ from .asgi_request import ASGIBody
 from .concurrency import is_async_callable
 from .ctx import AppContext, RequestContext
 from .globals import _cv_context
+from .signals import appcontext_popped, appcontext_pushed
+from .signals import lifecycle as _signal_switch
+from .signals import send_async as _send_signal
 from .websocket import WebSocket, WebSocketDisconnect
 
 if t.TYPE_CHECKING:
@@ -62,10 +65,16 @@ class ASGIApp:
             ctx.owns_app_context = False
         token = _cv_context.set(ctx)
         error: BaseException | None = None
+        signals = _signal_switch.active
         try:
+            if signals and ctx.owns_app_context:
+                await _send_signal(appcontext_pushed, app)
             app._match(request)
             plan = app._plan(request, False)
-            if plan.all_sync:
+            if plan.no_user_code:
+                # Nothing of the app's runs (a 404 or 405 without hooks): no thread hop.
+                response = app._respond_sync(ctx, plan)
+            elif plan.all_sync:
                 response = await app._thread_pool.run(app._respond_sync, ctx, plan)
             else:
                 if request.declares_body:
@@ -88,6 +97,8 @@ class ASGIApp:
                     await app._thread_pool.run(app._teardown, ctx, failure)
             finally:
                 _cv_context.reset(token)
+                if signals and preserve is None and ctx.owns_app_context:
+                    await _send_signal(appcontext_popped, app)
         await send_response(app, response, send, receive, request.method == "HEAD")
 
     # WebSockets

@@ -8,6 +8,7 @@ touches a request.
 
 from __future__ import annotations
 
+import copy
 import errno
 import json
 import os
@@ -49,7 +50,9 @@ class Config(dict[str, t.Any]):
     def __init__(
         self, root_path: str | os.PathLike[str], defaults: dict[str, t.Any] | None = None
     ) -> None:
-        super().__init__(defaults or {})
+        # Defaults are copied deeply: a dict default (SECURITY_HEADERS) changed on one app
+        # must not change it for every other app.
+        super().__init__(copy.deepcopy(defaults) if defaults else {})
         self.root_path = os.fspath(root_path)
 
     def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
@@ -210,4 +213,22 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     # erlen: how many threads run sync views under ASGI (None: Python's default for the pool).
     "ASGI_THREADS": None,
+    # erlen security defaults (docs/security.md): on unless switched off here.
+    "CROSS_ORIGIN_PROTECTION": True,
+    "TRUSTED_ORIGINS": (),
+    "CSRF_TOKENS": False,
+    "SECURITY_HEADERS": {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    },
+    "HSTS_SECONDS": None,
+    "HSTS_INCLUDE_SUBDOMAINS": True,
+    "HSTS_PRELOAD": False,
+    "CONTENT_SECURITY_POLICY": None,
+    "TRUSTED_PROXIES": None,
+    "SESSION_COOKIE_HOST_PREFIX": False,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE": None,
 }

@@ -23,6 +23,9 @@ _Env = dict[str, Any] | None
 _BR = Markup("<br>")
 
 
+_DEFAULT_BODIES: dict[type[HTTPException], bytes] = {}
+
+
 class HTTPException(Exception):
     """Base class of every HTTP error; `get_response()` turns it into an error page.
 
@@ -73,6 +76,19 @@ class HTTPException(Exception):
         # Imported here: erlen.wrappers imports this module for its own errors.
         from erlen.wrappers import Response
 
+        cls = type(self)
+        if (
+            "description" not in self.__dict__
+            and cls.get_body is HTTPException.get_body
+            and cls.get_description is HTTPException.get_description
+            and cls.get_headers is HTTPException.get_headers
+            and self.code is not None
+        ):
+            # The page of an error with its class's own text never changes: build it once.
+            body = _DEFAULT_BODIES.get(cls)
+            if body is None:
+                body = _DEFAULT_BODIES[cls] = self.get_body().encode()
+            return Response._text(body, self.code, "text/html; charset=utf-8")
         headers = self.get_headers(environ, scope)
         return Response(self.get_body(environ, scope), self.code, headers)
 

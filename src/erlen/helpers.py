@@ -1,4 +1,4 @@
-"""Functions views call: ``url_for``, ``redirect``, ``abort``, ``make_response``.
+"""Functions views call: ``url_for``, ``redirect``, ``abort``, ``make_response``, ``flash``.
 
 They work on the current app through the context locals, as in Flask; each says in its
 docstring which context it needs. Nothing here keeps state.
@@ -12,8 +12,10 @@ from urllib.parse import quote
 from markupsafe import escape
 
 from .exceptions import abort as _abort
-from .globals import _cv_context, current_app
+from .globals import _cv_context, _request_ctx, current_app
 from .routing import BuildError
+from .sendfile import send_file as send_file
+from .sendfile import send_from_directory as send_from_directory
 
 if t.TYPE_CHECKING:
     from .app import Erlen
@@ -98,8 +100,11 @@ def build_url(
     url = root_path.rstrip("/") + path
     if subdomain != current_subdomain:
         external = True
-        server = app.config["SERVER_NAME"] or host
-        host = f"{subdomain}.{server}" if subdomain else server
+        if app.url_map.host_matching:
+            host = subdomain
+        else:
+            server = app.config["SERVER_NAME"] or host
+            host = f"{subdomain}.{server}" if subdomain else server
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
     if external:
@@ -156,3 +161,42 @@ def make_response(*args: t.Any) -> Response:
     if len(args) == 1:
         return current_app.make_response(args[0])
     return current_app.make_response(args)
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Keep ``message`` in the session until a page shows it with ``get_flashed_messages``
+    (usually the next one, after a redirect). ``category`` is free text; ``"error"``, ``"info"``
+    and ``"warning"`` are customary. Needs a request context and a session (``SECRET_KEY``)."""
+    ctx = _request_ctx("flash")
+    session = ctx.session
+    # Reassigned rather than appended in place, so a store that only sees assignments saves it.
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    from .signals import message_flashed
+
+    if message_flashed.receivers:
+        app = ctx.app
+        message_flashed.send(
+            app, _async_wrapper=app.ensure_sync, message=message, category=category
+        )
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: t.Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """Take the flashed messages out of the session and return them: the messages, or
+    ``(category, message)`` pairs with ``with_categories``; ``category_filter`` keeps only the
+    given categories. They leave the session on the first call; later calls in the same request
+    return the same messages. Needs a request context."""
+    ctx = _request_ctx("get_flashed_messages")
+    flashes = ctx.flashes
+    if flashes is None:
+        session = ctx.session
+        flashes = ctx.flashes = session.pop("_flashes") if "_flashes" in session else []
+    if category_filter:
+        wanted = set(category_filter)
+        flashes = [pair for pair in flashes if pair[0] in wanted]
+    if not with_categories:
+        return [pair[1] for pair in flashes]
+    return flashes

@@ -31,6 +31,7 @@ class _Plan:
         "before",
         "blueprints",
         "endpoint",
+        "no_user_code",
         "preprocessors",
         "raw_view",
         "request_arg",
@@ -76,6 +77,8 @@ class _Plan:
             hooks.append(self.raw_view)
         #: Nothing to await: under ASGI the whole request runs in one hop to the thread pool.
         self.all_sync = not any(is_async_callable(f) for f in hooks)
+        #: No view and no hooks (a routing error): nothing that could block runs.
+        self.no_user_code = not hooks and not self.preprocessors
 
 
 def _request_parameter(view: t.Callable[..., t.Any] | None) -> str | None:

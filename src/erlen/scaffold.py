@@ -13,8 +13,14 @@ import os
 import sys
 import typing as t
 from collections import defaultdict
+from functools import cached_property
 
 from .exceptions import HTTPException, default_exceptions
+
+if t.TYPE_CHECKING:
+    from jinja2 import BaseLoader
+
+    from .wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_route = t.TypeVar("T_route", bound=t.Callable[..., t.Any])
@@ -121,6 +127,16 @@ class Scaffold:
     def has_static_folder(self) -> bool:
         return self.static_folder is not None
 
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The Jinja loader for this object's ``template_folder`` (relative to ``root_path``),
+        or None without one; the app's loader asks the app's, then each blueprint's."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+
     @property
     def static_url_path(self) -> str | None:
         if self._static_url_path is not None:
@@ -135,6 +151,19 @@ class Scaffold:
         if value is not None:
             value = value.rstrip("/")
         self._static_url_path = value
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Seconds browsers may cache ``filename`` (None: revalidate each time); by default
+        ``SEND_FILE_MAX_AGE_DEFAULT``. Override it to cache some files longer."""
+        from .sendfile import get_send_file_max_age
+
+        return get_send_file_max_age()
+
+    def send_static_file(self, filename: str) -> Response:
+        """The view of the ``static`` endpoint: ``filename`` from ``static_folder``."""
+        from .sendfile import send_static_file
+
+        return send_static_file(self, filename)
 
     # routes
 

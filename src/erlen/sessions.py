@@ -209,7 +209,11 @@ class SecureCookieSessionInterface(SessionInterface):
         if key is None:
             return None
         keys: list[str | bytes] = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), key]
-        return URLSafeTimedSerializer(
+        # Building a signer derives keys: keep one per app for as long as the keys stay.
+        cached = app.extensions.get("erlen.session_signer")
+        if cached is not None and cached[0] == keys and cached[1] is self:
+            return t.cast(URLSafeTimedSerializer, cached[2])
+        signer = URLSafeTimedSerializer(
             keys,  # type: ignore[arg-type]
             salt=self.salt,
             serializer=self.serializer,
@@ -218,6 +222,8 @@ class SecureCookieSessionInterface(SessionInterface):
                 "digest_method": self.digest_method,
             },
         )
+        app.extensions["erlen.session_signer"] = (keys, self, signer)
+        return signer
 
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)

@@ -23,6 +23,8 @@ from time import time
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 from wsgiref.validate import validator
 
+from click.testing import CliRunner, Result
+
 from .datastructures import FileStorage, Headers, MultiDict, iter_multi_items
 from .globals import _cv_context
 from .wrappers import Response
@@ -565,3 +567,25 @@ def _domain_matches(host: str, domain: str) -> bool:
 
 #: Flask's name, so ``from erlen.testing import FlaskClient`` works after an import swap.
 FlaskClient = ErlenClient
+
+
+class ErlenCliRunner(CliRunner):
+    """Runs an app's CLI commands in tests: ``app.test_cli_runner().invoke(args=["hello"])``."""
+
+    def __init__(self, app: Erlen, **kwargs: t.Any) -> None:
+        self.app = app
+        super().__init__(**kwargs)
+
+    def invoke(  # type: ignore[override]
+        self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any
+    ) -> Result:
+        """Run ``cli`` (default: ``app.cli``) with ``args``; unless ``obj`` is given, commands
+        load this app rather than looking for one."""
+        from .cli import ScriptInfo
+
+        if "obj" not in kwargs:
+            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
+        return super().invoke(self.app.cli if cli is None else cli, args, **kwargs)
+
+
+FlaskCliRunner = ErlenCliRunner

@@ -15,6 +15,9 @@ from .ctx import RequestContext
 from .datastructures import Headers
 from .exceptions import BadRequest, BadRequestKeyError
 from .globals import _cv_context
+from .signals import appcontext_popped, appcontext_pushed
+from .signals import lifecycle as _signal_switch
+from .signals import send as _send_signal
 from .wrappers.request import Request
 from .wrappers.response import _STATUS_LINES, Response, status_line
 
@@ -210,7 +213,10 @@ def handle(
         ctx.owns_app_context = False
     token = _cv_context.set(ctx)
     error: BaseException | None = None
+    signals = _signal_switch.active
     try:
+        if signals and ctx.owns_app_context:
+            _send_signal(appcontext_pushed, app)
         app._match(request)
         response = app._respond_sync(ctx, app._plan(request, False))
         return send_response(response, environ, start_response, request.method == "HEAD")
@@ -228,6 +234,8 @@ def handle(
                     app._teardown(ctx, error if error is not None else ctx.unhandled_error)
             finally:
                 _cv_context.reset(token)
+                if signals and ctx.owns_app_context:
+                    _send_signal(appcontext_popped, app)
 
 
 def send_response(

@@ -72,7 +72,17 @@ class Response:
 
     default_status = 200
     default_mimetype: str | None = "text/html"
-    max_cookie_size = 4093
+
+    @property
+    def max_cookie_size(self) -> int:
+        """The largest ``Set-Cookie`` value allowed (``MAX_COOKIE_SIZE``; 4093 without an app)."""
+        from ..globals import _cv_context
+
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            return int(ctx.app.config["MAX_COOKIE_SIZE"])
+        return 4093
+
     autocorrect_location_header = False
 
     def __init__(
@@ -311,6 +321,21 @@ class Response:
             samesite=samesite,
             partitioned=partitioned,
         )
+
+    # conditional requests
+
+    def make_conditional(
+        self,
+        request_or_environ: t.Any,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer the request's ``If-None-Match``, ``If-Modified-Since``, ``If-Match`` and (with
+        ``accept_ranges``) ``Range`` headers from this response's ``ETag`` and
+        ``Last-Modified``: 304, 412 or 206, in place. See ``erlen.sendfile.make_conditional``."""
+        from ..sendfile import make_conditional
+
+        return make_conditional(self, request_or_environ, accept_ranges, complete_length)
 
     # lifetime
 

@@ -1,0 +1,221 @@
+"""The run: for each group, scenario and framework, build the app, check it, time it.
+
+Everything happens in one process, one framework at a time. Before an app is timed, its answer
+to the scenario's request is checked against what the scenario expects; a wrong answer stops
+the run with the reason, since timing a wrong answer would compare different work. A framework
+that lacks what a scenario needs is reported as "n/a" with the reason, and the run goes on.
+Progress goes to stderr; the tables go to stdout and, after a full run, to the docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import report
+from benchmarks.apps import ROUTE_COUNT, Unavailable
+from benchmarks.drivers import ASGIDriver, Driver, Lifespan, WSGIDriver
+from benchmarks.frameworks import GROUPS, Framework, Group
+from benchmarks.report import Cell, GroupResult, RoutingResult, RunResult
+from benchmarks.scenarios import BY_NAME, SCENARIOS, Request, Scenario
+from benchmarks.timing import Measurement, calls, measure
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+
+#: The routing rows compare a small app with a large one; the target is the ratio below.
+ROUTING_SIZES = (10, ROUTE_COUNT)
+ROUTING_TARGET = 1.2
+
+
+class VerificationFailed(Exception):
+    """An app answered a scenario's request wrongly."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    rounds: int
+    round_seconds: float
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description="Microseconds per request of erlen and its peers, in process.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="3 short rounds: a smoke run (never written)"
+    )
+    parser.add_argument(
+        "--only", choices=["wsgi", "asgi", "routing"], help="run one group of rows only"
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=[scenario.name for scenario in SCENARIOS],
+        help="run one scenario only (a 'later' one too)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone"
+    )
+    parser.add_argument("--rounds", type=int, help="rounds per cell (default 7, quick 3)")
+    parser.add_argument(
+        "--round-seconds", type=float, help="length of a round (default 0.2, quick 0.02)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    settings = Settings(
+        rounds=args.rounds or (3 if args.quick else 7),
+        round_seconds=args.round_seconds or (0.02 if args.quick else 0.2),
+    )
+    if args.scenario:
+        scenarios = [BY_NAME[args.scenario]]
+    else:
+        scenarios = [scenario for scenario in SCENARIOS if not scenario.later]
+    groups: list[Group] = [group for group in GROUPS if args.only in (None, group)]
+    with_routing = args.only in (None, "routing") and args.scenario in (None, "routes-1000")
+
+    started = time.time()
+    load_before = report.load_average()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        results: dict[str, GroupResult] = {
+            group: run_group(group, scenarios, settings, loop) for group in groups
+        }
+        routing = run_routing(settings) if with_routing else None
+    except VerificationFailed as error:
+        print(f"\nbenchmark stopped: {error}", file=sys.stderr)
+        return 1
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+    run = RunResult(
+        started=started,
+        seconds=time.time() - started,
+        rounds=settings.rounds,
+        round_seconds=settings.round_seconds,
+        groups=results,
+        routing=routing,
+        later=[scenario.name for scenario in SCENARIOS if scenario.later],
+        load=(load_before, report.load_average()),
+    )
+    block = report.render(run)
+    print(block)
+    if args.json:
+        args.json.write_text(json.dumps(report.as_json(run), indent=2) + "\n")
+    if args.no_write:
+        return 0
+    if args.quick or args.only or args.scenario or args.rounds or args.round_seconds:
+        print(
+            f"\n{DOCS.name} not written: only a full run with the default rounds replaces"
+            " the tables there.",
+            file=sys.stderr,
+        )
+    else:
+        report.write_docs(DOCS, block)
+        print(f"\nwritten to {DOCS}", file=sys.stderr)
+    return 0
+
+
+def run_group(
+    group: Group,
+    scenarios: Sequence[Scenario],
+    settings: Settings,
+    loop: asyncio.AbstractEventLoop,
+) -> GroupResult:
+    frameworks = GROUPS[group]
+    rows: dict[str, dict[str, Cell]] = {}
+    for scenario in scenarios:
+        row = rows[scenario.name] = {}
+        for framework in frameworks:
+            cell = run_cell(framework, scenario, settings, loop)
+            row[framework.label] = cell
+            shown = f"{cell.median_us:8.2f} us/req" if isinstance(cell, Measurement) else cell
+            print(f"{group} {scenario.name:13} {framework.label:18} {shown}", file=sys.stderr)
+    return GroupResult(group, [framework.label for framework in frameworks], rows)
+
+
+def run_cell(
+    framework: Framework,
+    scenario: Scenario,
+    settings: Settings,
+    loop: asyncio.AbstractEventLoop,
+) -> Cell:
+    """The measurement of one framework on one scenario, or why there is none."""
+    try:
+        app = framework.build(scenario.name)
+    except Unavailable as reason:
+        return f"n/a ({reason})"
+
+    def driver_for(request: Request) -> Driver:
+        if framework.protocol == "wsgi":
+            return WSGIDriver(app, request)
+        return ASGIDriver(app, request, loop)
+
+    lifespan = Lifespan(app, loop) if framework.protocol == "asgi" else None
+    if lifespan is not None:
+        lifespan.start()
+    try:
+        request = scenario.request
+        if scenario.session:
+            request = request.with_header("Cookie", _session_cookie(framework, driver_for(request)))
+        driver = driver_for(request)
+        verify(framework, scenario, driver)
+        return measure(driver.run, settings.rounds, settings.round_seconds)
+    finally:
+        if lifespan is not None:
+            lifespan.stop()
+
+
+def verify(framework: Framework, scenario: Scenario, driver: Driver) -> None:
+    where = f"{framework.label} on {scenario.name!r}"
+    try:
+        reply = driver.call()
+    except Exception as error:
+        error.add_note(f"(raised by {where})")
+        raise
+    problems = scenario.check(reply)
+    if problems:
+        raise VerificationFailed(f"{where} answered wrongly: {'; '.join(problems)}")
+
+
+def _session_cookie(framework: Framework, driver: Driver) -> str:
+    """The cookie a first, cookie-less request was given, to send on the timed ones."""
+    reply = driver.call()
+    cookies = reply.set_cookies()
+    if reply.status != 200 or not cookies:
+        raise VerificationFailed(
+            f"{framework.label} gave no session cookie to a first request"
+            f" (status {reply.status}, body {reply.body[:120]!r})"
+        )
+    return "; ".join(cookies)
+
+
+def run_routing(settings: Settings) -> RoutingResult:
+    """erlen's ``url_map.match_request`` on the last rule of a small and of a large app."""
+    from benchmarks.apps import erlen_app
+
+    timings: dict[int, Measurement] = {}
+    for size in ROUTING_SIZES:
+        url_map = erlen_app.many_routes(size).url_map
+        path = f"/api/r{size - 1}/42"
+        match = functools.partial(url_map.match_request, path, "GET")
+        rule, view_args = match()
+        if rule.endpoint != f"r{size - 1}" or view_args != {"id": 42}:
+            raise VerificationFailed(
+                f"match_request({path!r}) gave {rule.endpoint!r} {view_args!r}"
+            )
+        timings[size] = measure(calls(match), settings.rounds, settings.round_seconds)
+        print(f"routing {size:5} rules {timings[size].median_us:8.3f} us/match", file=sys.stderr)
+    return RoutingResult(timings, ROUTING_TARGET)

@@ -43,6 +43,7 @@ from .json.provider import DefaultJSONProvider, JSONProvider
 from .plan import _blueprint_names, _Plan
 from .routing import BuildError, Map, RequestRedirect, Rule, WebsocketMismatch
 from .scaffold import Scaffold, _endpoint_from_view_func, _setupmethod
+from .security.gates import SAFE_METHODS, SecurityGates
 from .sessions import SecureCookieSessionInterface, SessionInterface, open_session, save_session
 from .signals import lifecycle as _signal_switch
 from .templating import TemplatingMixin
@@ -144,6 +145,8 @@ class Erlen(TemplatingMixin, Scaffold):
         self._thread_pool = ThreadPool()
         self._default_subdomain = ""
         self._match_domain = False
+        self._gates = SecurityGates({})
+        self._plain_headers: list[tuple[str, str]] | None = None
         self._wsgi_request_class = wsgi_request_class(self.request_class)
         self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything: tuple[t.Callable[..., t.Any], ...] = ()
@@ -300,7 +303,7 @@ class Erlen(TemplatingMixin, Scaffold):
 
         self._start_serving()
         request = make_request(self, environ)
-        self._match(request)
+        self._route(request)
         return RequestContext(self, request)
 
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
@@ -357,6 +360,12 @@ class Erlen(TemplatingMixin, Scaffold):
         self._wsgi_request_class = wsgi_request_class(self.request_class)
         self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything = _Plan(self, None, False).teardown
+        self._gates = SecurityGates(config)
+        headers = self._gates.headers
+        #: The security headers a plain text response gets, when they depend on nothing else.
+        self._plain_headers = (
+            [] if headers is None else headers.pairs if headers.is_static else None
+        )
         self._got_first_request = True
 
     def __call__(
@@ -389,14 +398,15 @@ class Erlen(TemplatingMixin, Scaffold):
         self.after_serving_funcs.append(f)
         return f
 
-    def _match(self, request: Request, websocket: bool = False) -> None:
-        """Find the rule for the request; a failure is kept as ``request.routing_exception``."""
+    def _route(self, request: Request, websocket: bool = False) -> _Plan:
+        """Match the request to its rule and return the endpoint's sync-mode plan; a routing
+        failure is kept as ``request.routing_exception`` (and gets the no-endpoint plan)."""
         if request.routing_exception is not None:
-            return
+            return self._plan(request, False)
         subdomain = self._subdomain(request) if self._match_domain else self._default_subdomain
         if subdomain is None:
             request.routing_exception = NotFound()
-            return
+            return self._plan(request, False)
         try:
             rule, args = self.url_map.match_request(
                 request.path, request.method, subdomain, websocket
@@ -413,6 +423,11 @@ class Erlen(TemplatingMixin, Scaffold):
         else:
             request.url_rule = rule
             request.view_args = args
+            endpoint = rule.endpoint
+            plan = self._sync_plans.get(endpoint)
+            if plan is not None and plan.raw_view is self.view_functions.get(endpoint):
+                return plan
+        return self._plan(request, False)
 
     def _subdomain(self, request: Request) -> str | None:
         """What the URL map matches rules against besides the path: with ``host_matching`` the
@@ -475,7 +490,8 @@ class Erlen(TemplatingMixin, Scaffold):
         try:
             coro.send(None)
         except StopIteration as stop:
-            return t.cast(Response, stop.value)
+            response: Response = stop.value
+            return response
         coro.close()
         raise RuntimeError("A sync request suspended on an await; this is a bug in erlen.")
 
@@ -503,6 +519,11 @@ class Erlen(TemplatingMixin, Scaffold):
                 rv = None
                 if signals:
                     await _signals.emit(_signals.request_started, self, awaits)
+                gates = self._gates
+                if gates.trusted_hosts is not None:
+                    gates.check_host(ctx)
+                if plan.protect and request.method not in SAFE_METHODS:
+                    gates.check_unsafe(ctx)
                 if plan.before or plan.preprocessors:
                     rv = await self._preprocess(ctx, plan)
                 if rv is None:
@@ -521,9 +542,19 @@ class Erlen(TemplatingMixin, Scaffold):
                             rv = run_coroutine_sync(rv)
             except Exception as error:
                 rv = await self._handle_user_exception(error, request, awaits)
-            response = self.make_response(rv)
+            plain_headers = self._plain_headers
+            if rv.__class__ is str and plain_headers is not None:
+                # The most common response, built with the security headers in one step.
+                response = self.response_class._text(
+                    rv.encode(), 200, self._default_content_type, plain_headers
+                )
+            else:
+                response = self.make_response(rv)
+                plain_headers = None
             if plan.after or ctx._after_request_functions or ctx._session is not None:
                 response = await self._process_response(ctx, plan, response)
+            if plain_headers is None and self._gates.headers is not None:
+                self._gates.headers.apply(ctx, response)
             if signals:
                 await _signals.emit(_signals.request_finished, self, awaits, response=response)
             return response
@@ -532,7 +563,10 @@ class Erlen(TemplatingMixin, Scaffold):
                 await _signals.emit(_signals.got_request_exception, self, awaits, exception=error)
             if self.propagate_exceptions:
                 raise
-            return await self._handle_exception(error, ctx, plan)
+            response = await self._handle_exception(error, ctx, plan)
+            if self._gates.headers is not None:
+                self._gates.headers.apply(ctx, response)
+            return response
 
     async def _process_response(
         self, ctx: RequestContext, plan: _Plan, response: t.Any
@@ -757,7 +791,10 @@ class Erlen(TemplatingMixin, Scaffold):
         if cls is str:
             return self.response_class._text(rv.encode(), 200, self._default_content_type)
         if cls is dict or cls is list:
-            return self.json.response(rv)
+            json_provider = self.json
+            if type(json_provider) is DefaultJSONProvider:
+                return json_provider._response_for(rv)
+            return json_provider.response(rv)
         status = headers = None
         if cls is tuple:
             length = len(rv)

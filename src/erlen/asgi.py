@@ -17,6 +17,7 @@ from .asgi_request import ASGIBody
 from .concurrency import is_async_callable
 from .ctx import AppContext, RequestContext
 from .globals import _cv_context
+from .security.proxies import apply_to_scope
 from .signals import appcontext_popped, appcontext_pushed
 from .signals import lifecycle as _signal_switch
 from .signals import send_async as _send_signal
@@ -56,6 +57,8 @@ class ASGIApp:
         app = self.app
         if not app._got_first_request:
             app._start_serving()
+        if app._gates.proxies is not None:
+            scope = apply_to_scope(scope, app._gates.proxies)
         body = ASGIBody(receive, asyncio.get_running_loop())
         request = app._asgi_request_class(scope, body, app._limits)
         ctx = RequestContext(app, request)
@@ -69,8 +72,7 @@ class ASGIApp:
         try:
             if signals and ctx.owns_app_context:
                 await _send_signal(appcontext_pushed, app)
-            app._match(request)
-            plan = app._plan(request, False)
+            plan = app._route(request)
             if plan.no_user_code:
                 # Nothing of the app's runs (a 404 or 405 without hooks): no thread hop.
                 response = app._respond_sync(ctx, plan)
@@ -107,12 +109,14 @@ class ASGIApp:
         app = self.app
         if not app._got_first_request:
             app._start_serving()
+        if app._gates.proxies is not None:
+            scope = apply_to_scope(scope, app._gates.proxies)
         websocket = WebSocket(scope, receive, send, app._limits)
         ctx = RequestContext(app, websocket)
         token = _cv_context.set(ctx)
         error: BaseException | None = None
         try:
-            app._match(websocket, websocket=True)
+            app._route(websocket, websocket=True)
             if websocket.routing_exception is not None:
                 await websocket.close(1008, websocket.routing_exception.description or "")
                 return

@@ -67,7 +67,7 @@ class AppContext:
     def __init__(self, app: Erlen) -> None:
         self.app = app
         self._g: _AppCtxGlobals | None = None
-        self._tokens: list[Token[AppContext]] = []
+        self._tokens: t.Sequence[Token[AppContext]] = ()
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -81,7 +81,7 @@ class AppContext:
         self._g = value
 
     def push(self) -> None:
-        self._tokens.append(_cv_context.set(self))
+        self._tokens = [*self._tokens, _cv_context.set(self)]
         self.app._on_app_context_pushed(self)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
@@ -93,7 +93,7 @@ class AppContext:
                     exc = sys.exc_info()[1]
                 self.app.do_teardown_appcontext(exc)
         finally:
-            token = self._tokens.pop()
+            *self._tokens, token = self._tokens
             if _cv_context.get(None) is not self:
                 raise AssertionError(
                     f"Popped the wrong context ({_cv_context.get(None)!r} instead of {self!r})."
@@ -127,27 +127,24 @@ class RequestContext(AppContext):
 
     request: Request
 
-    __slots__ = (
-        "_after_request_functions",
-        "_session",
-        "flashes",
-        "owns_app_context",
-        "request",
-        "stream_holds",
-        "unhandled_error",
-    )
+    # One is created per request: only what every request sets is stored per instance; the
+    # rest starts as these class-level defaults and lands in __dict__ when a request sets it.
+    __slots__ = ("__dict__", "request")
+
+    _g = None
+    _tokens: t.Sequence[Token[AppContext]] = ()
+    _session: SessionMixin | None = None
+    _after_request_functions: list[AfterRequestCallable] | None = None
+    flashes: list[tuple[str, str]] | None = None
+    owns_app_context = True
+    stream_holds = 0
+    unhandled_error: BaseException | None = None
 
     def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
         self.app = app
         self.request = request
-        self._g = None
-        self._tokens = []
-        self._session = session
-        self._after_request_functions: list[AfterRequestCallable] | None = None
-        self.flashes: list[tuple[str, str]] | None = None
-        self.owns_app_context = True
-        self.stream_holds = 0
-        self.unhandled_error: BaseException | None = None
+        if session is not None:
+            self._session = session
 
     @property
     def session(self) -> SessionMixin:
@@ -175,7 +172,7 @@ class RequestContext(AppContext):
     def push(self) -> None:
         if not self._tokens:
             self._adopt_outer()
-        self._tokens.append(_cv_context.set(self))
+        self._tokens = [*self._tokens, _cv_context.set(self)]
         if self.owns_app_context and len(self._tokens) == 1:
             self.app._on_app_context_pushed(self)
 
@@ -189,7 +186,7 @@ class RequestContext(AppContext):
                     exc = sys.exc_info()[1]
                 self.app._teardown(self, exc)
         finally:
-            token = self._tokens.pop()
+            *self._tokens, token = self._tokens
             _cv_context.reset(token)
         if last and self.owns_app_context:
             self.app._on_app_context_popped(self)

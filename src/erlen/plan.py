@@ -14,6 +14,7 @@ import inspect
 import typing as t
 
 from .concurrency import is_async_callable
+from .security.origin import is_exempt
 from .wrappers import Request
 
 if t.TYPE_CHECKING:
@@ -33,6 +34,7 @@ class _Plan:
         "endpoint",
         "no_user_code",
         "preprocessors",
+        "protect",
         "raw_view",
         "request_arg",
         "teardown",
@@ -79,6 +81,8 @@ class _Plan:
         self.all_sync = not any(is_async_callable(f) for f in hooks)
         #: No view and no hooks (a routing error): nothing that could block runs.
         self.no_user_code = not hooks and not self.preprocessors
+        #: Unsafe requests to this endpoint pass the cross-origin and CSRF checks.
+        self.protect = app._gates.checks_unsafe_requests and not is_exempt(self.raw_view)
 
 
 def _request_parameter(view: t.Callable[..., t.Any] | None) -> str | None:

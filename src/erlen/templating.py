@@ -27,6 +27,8 @@ from jinja2 import Environment as BaseEnvironment
 
 from .globals import _cv_context, g, request, session
 from .scaffold import _setupmethod
+from .security.csrf import csrf_token
+from .security.headers import csp_nonce
 
 if t.TYPE_CHECKING:
     from .app import Erlen
@@ -155,6 +157,8 @@ class TemplatingMixin:
         env.globals.update(
             url_for=app.url_for,
             get_flashed_messages=get_flashed_messages,
+            csrf_token=csrf_token,
+            csp_nonce=csp_nonce,
             config=app.config,
             # Proxies, so templates pulled in by {% import %} (which get no render context)
             # still see them; rendering puts the real request and g in the context.

@@ -476,7 +476,7 @@ class ErlenClient:
         body = builder.input_stream.read()
         status, headers, data = run_http(self.app, self._loop, scope, body)
         for ctx in kept:
-            ctx._tokens.append(_cv_context.set(ctx))
+            ctx._tokens = [*ctx._tokens, _cv_context.set(ctx)]
             self._kept.append(ctx)
         response = TestResponse([data], status, headers)
         response.request = (

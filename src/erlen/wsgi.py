@@ -15,6 +15,7 @@ from .ctx import RequestContext
 from .datastructures import Headers
 from .exceptions import BadRequest, BadRequestKeyError
 from .globals import _cv_context
+from .security.proxies import apply_to_environ
 from .signals import appcontext_popped, appcontext_pushed
 from .signals import lifecycle as _signal_switch
 from .signals import send as _send_signal
@@ -23,6 +24,7 @@ from .wrappers.response import _STATUS_LINES, Response, status_line
 
 if t.TYPE_CHECKING:
     from .app import Erlen
+    from .plan import _Plan
     from .wrappers.request import Limits
 
 StartResponse = t.Callable[..., t.Any]
@@ -122,6 +124,10 @@ class EnvironRequest(Request):
 
     environ: dict[str, t.Any]
 
+    # Per request only what is always set is stored; these defaults cover the rest.
+    scope = None
+    _uploads = None
+
     def __init__(self, environ: dict[str, t.Any], limits: Limits) -> None:
         self.environ = environ
         self.method = environ["REQUEST_METHOD"]
@@ -134,10 +140,8 @@ class EnvironRequest(Request):
                 self.routing_exception = BadRequest("The URL is not valid UTF-8.")
         self.path = path
         self._limits = limits
-        self.scope = None
         self.url_rule = None
         self.view_args = None
-        self._uploads = None
 
     @property
     def headers(self) -> Headers:  # type: ignore[override]
@@ -205,6 +209,8 @@ def handle(
     """Serve one WSGI request with ``app`` (this is ``app.wsgi_app``)."""
     if not app._got_first_request:
         app._start_serving()
+    if app._gates.proxies is not None:
+        apply_to_environ(environ, app._gates.proxies)
     request = app._wsgi_request_class(environ, app._limits)
     ctx = RequestContext(app, request)
     outer = _cv_context.get(None)
@@ -213,12 +219,21 @@ def handle(
         ctx.owns_app_context = False
     token = _cv_context.set(ctx)
     error: BaseException | None = None
+    plan: _Plan | None = None
     signals = _signal_switch.active
     try:
         if signals and ctx.owns_app_context:
             _send_signal(appcontext_pushed, app)
-        app._match(request)
-        response = app._respond_sync(ctx, app._plan(request, False))
+        plan = app._route(request)
+        # app._respond_sync, inlined: this is the hottest path in erlen.
+        coro = app._respond(ctx, plan)
+        try:
+            coro.send(None)
+        except StopIteration as stop:
+            response: Response = stop.value
+        else:
+            coro.close()
+            raise RuntimeError("A sync request suspended on an await; this is a bug in erlen.")
         return send_response(response, environ, start_response, request.method == "HEAD")
     except BaseException as exc:
         error = exc
@@ -226,11 +241,17 @@ def handle(
     finally:
         preserve = environ.get("erlen.preserve_context")
         if preserve is not None:
-            ctx._tokens.append(token)
+            ctx._tokens = [token]
             preserve(ctx)
         else:
             try:
-                if not ctx.stream_holds:
+                if not ctx.stream_holds and (
+                    plan is None
+                    or plan.teardown
+                    or request._uploads
+                    or signals
+                    or app.teardown_appcontext_funcs
+                ):
                     app._teardown(ctx, error if error is not None else ctx.unhandled_error)
             finally:
                 _cv_context.reset(token)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import json
+import json.encoder
 import typing as t
 import uuid
 from datetime import date
@@ -61,6 +62,15 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encode_ascii = getattr(json.encoder, "c_encode_basestring_ascii", None) or (
+    json.encoder.py_encode_basestring_ascii
+)
+_encode_unicode = getattr(json.encoder, "c_encode_basestring", None) or (
+    json.encoder.py_encode_basestring
+)
+
+
 class DefaultJSONProvider(JSONProvider):
     """The standard library's ``json`` with Flask's defaults.
 
@@ -73,6 +83,7 @@ class DefaultJSONProvider(JSONProvider):
     sort_keys = True
     compact: bool | None = None
     mimetype = "application/json"
+    _c_encoder = False
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         kwargs.setdefault("default", self.default)
@@ -84,24 +95,46 @@ class DefaultJSONProvider(JSONProvider):
         return json.loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
-        obj = self._prepare_response_obj(args, kwargs)
-        body = f"{self._response_encoder().encode(obj)}\n".encode()
+        return self._response_for(self._prepare_response_obj(args, kwargs))
+
+    def _response_for(self, obj: t.Any) -> Response:
+        """The JSON response for one value (what a view returning a dict or list gets)."""
+        body = f"{self._encode(obj)}\n".encode()
         return self._app.response_class._text(body, 200, self.mimetype)
 
-    def _response_encoder(self) -> json.JSONEncoder:
-        """One encoder per combination of settings, reused: building a ``JSONEncoder`` costs
-        more than encoding a small response."""
-        indent = (self.compact is None and self._app.debug) or self.compact is False
+    def _encode(self, obj: t.Any) -> str:
+        """Encode with an encoder kept per combination of settings: building one costs more
+        than encoding a small response.
+
+        The compact encoder is the C one without circular-reference tracking (which needs a
+        fresh dict per call): a value that contains itself then fails with ``RecursionError``
+        instead of ``ValueError``; either way it is a bug in the view and gives a 500.
+        """
+        compact = self.compact
+        indent = compact is False or (compact is None and bool(self._app.config["DEBUG"]))
         key = (self.sort_keys, self.ensure_ascii, indent, self.default)
         cached = self.__dict__.get("_encoder")
-        if cached is not None and cached[0] == key:
-            return t.cast(json.JSONEncoder, cached[1])
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_encoder"] = (key, self._make_encoder(indent))
+        encode = cached[1]
+        text: str = "".join(encode(obj, 0)) if self._c_encoder else encode(obj)
+        return text
+
+    def _make_encoder(self, indent: bool) -> t.Callable[..., t.Any]:
         encoder = json.JSONEncoder(
             default=self.default,
             ensure_ascii=self.ensure_ascii,
             sort_keys=self.sort_keys,
             indent=2 if indent else None,
             separators=None if indent else (",", ":"),
+            check_circular=indent,
         )
-        self.__dict__["_encoder"] = (key, encoder)
-        return encoder
+        make = _c_make_encoder
+        self._c_encoder = make is not None and not indent
+        if make is None or indent:
+            return encoder.encode
+        basestring = _encode_ascii if self.ensure_ascii else _encode_unicode
+        c_encoder: t.Callable[..., t.Any] = make(
+            None, self.default, basestring, None, ":", ",", self.sort_keys, False, True
+        )
+        return c_encoder

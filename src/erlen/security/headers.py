@@ -26,6 +26,7 @@ DEFAULT_SECURITY_HEADERS: dict[str, str] = {
 }
 
 NONCE_KEY = "erlen.csp_nonce"
+_PLAIN = frozenset({"content-type", "content-length"})
 
 
 class SecurityHeaders:
@@ -57,17 +58,29 @@ class SecurityHeaders:
             raise ValueError("CONTENT_SECURITY_POLICY contains CR, LF or NUL.")
         self.csp: str | None = policy or None
 
+    @property
+    def is_static(self) -> bool:
+        """The same headers for every response: no HSTS (it depends on the scheme) and no
+        CSP (its nonce changes per request)."""
+        return self.hsts is None and self.csp is None
+
     def __bool__(self) -> bool:
         return bool(self.pairs or self.hsts or self.csp)
 
     def apply(self, ctx: RequestContext, response: Response) -> None:
         """Add the headers the response does not set itself."""
-        headers = response.headers
-        pairs = headers._list
-        present = {name.lower() for name, _ in pairs}
-        for name, value in self.pairs:
-            if name.lower() not in present:
-                pairs.append((name, value))
+        pairs = response.headers._list
+        if len(pairs) == 2 and pairs[0][0] == "Content-Type" and pairs[1][0] == "Content-Length":
+            # The plain text/HTML/JSON response make_response builds: nothing to keep.
+            present: frozenset[str] | set[str] = _PLAIN
+            pairs.extend(self.pairs)
+        else:
+            present = {name.lower() for name, _ in pairs}
+            for name, value in self.pairs:
+                if name.lower() not in present:
+                    pairs.append((name, value))
+        if self.hsts is None and self.csp is None:
+            return
         request: Request = ctx.request
         if (
             self.hsts is not None

@@ -126,11 +126,22 @@ class Response:
             self.response = response  # type: ignore[assignment]
 
     @classmethod
-    def _text(cls, body: bytes, status: int, content_type: str) -> Response:
-        """The hot path of ``make_response``: a body already encoded, no user headers."""
+    def _text(
+        cls,
+        body: bytes,
+        status: int,
+        content_type: str,
+        extra: t.Sequence[tuple[str, str]] = (),
+    ) -> Response:
+        """The hot path of ``make_response``: a body already encoded, no user headers (``extra``
+        are header pairs the framework built from its config, already valid)."""
         self = _new(cls)
         headers = _new(Headers)
-        headers._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        headers._list = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            *extra,
+        ]
         self.headers = headers
         self._status_code = status
         self._custom_status = None

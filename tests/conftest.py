@@ -42,3 +42,11 @@ def erlen_protocol(
     protocol = getattr(request, "param", "wsgi")
     monkeypatch.setattr(ErlenClient, "default_asgi", protocol == "asgi")
     yield protocol
+
+
+# Redis: the shared test server and a client to it (tests/redis_fixtures.py).
+from redis_fixtures import (  # noqa: E402
+    _stop_the_shared_redis_server,  # noqa: F401
+    redis_client,  # noqa: F401
+    redis_server,  # noqa: F401
+)

@@ -24,6 +24,7 @@ from erlen.security.ratelimit import (
     limit,
     parse_limits,
 )
+from redis_fixtures import redis_storage
 
 
 class Clock:
@@ -44,6 +45,7 @@ StorageFactory = Callable[[Clock], RateLimitStorage]
 #: Every storage implementation; each must pass every test below.
 STORAGE_FACTORIES: list[tuple[str, StorageFactory]] = [
     ("memory", lambda clock: MemoryStorage(clock=clock)),
+    ("redis", redis_storage),
 ]
 
 

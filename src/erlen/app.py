@@ -19,6 +19,7 @@ import os
 import sys
 import types
 import typing as t
+from collections import abc
 from datetime import timedelta
 
 from . import signals as _signals
@@ -26,7 +27,7 @@ from .asgi import ASGIApp
 from .asgi_request import scope_request_class
 from .cli import AppGroup
 from .concurrency import ThreadPool, async_to_sync, is_async_callable, run_coroutine_sync
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, _make_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .exceptions import (
     BadRequest,
@@ -97,7 +98,9 @@ class Erlen(TemplatingMixin, Scaffold):
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
-    permanent_session_lifetime = ConfigAttribute[timedelta]("PERMANENT_SESSION_LIFETIME")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
 
     def __init__(
         self,
@@ -147,6 +150,7 @@ class Erlen(TemplatingMixin, Scaffold):
         self._match_domain = False
         self._gates = SecurityGates({})
         self._plain_headers: list[tuple[str, str]] | None = None
+        self._has_error_handlers = True
         self._wsgi_request_class = wsgi_request_class(self.request_class)
         self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything: tuple[t.Callable[..., t.Any], ...] = ()
@@ -361,6 +365,19 @@ class Erlen(TemplatingMixin, Scaffold):
         self._asgi_request_class = scope_request_class(self.request_class)
         self._teardown_everything = _Plan(self, None, False).teardown
         self._gates = SecurityGates(config)
+        if config.get("SESSION_TYPE", "cookie") != "cookie" and (
+            self.session_interface is Erlen.session_interface
+        ):
+            from .redis_sessions import interface_from_config
+
+            chosen = interface_from_config(self)
+            if chosen is not None:
+                self.session_interface = chosen
+        self._has_error_handlers = any(
+            handlers
+            for by_code in self.error_handler_spec.values()
+            for handlers in by_code.values()
+        )
         headers = self._gates.headers
         #: The security headers a plain text response gets, when they depend on nothing else.
         self._plain_headers = (
@@ -514,6 +531,7 @@ class Erlen(TemplatingMixin, Scaffold):
         request = ctx.request
         awaits = plan.awaits
         signals = _signal_switch.active
+        routing_error = None
         try:
             try:
                 rv = None
@@ -527,9 +545,11 @@ class Erlen(TemplatingMixin, Scaffold):
                 if plan.before or plan.preprocessors:
                     rv = await self._preprocess(ctx, plan)
                 if rv is None:
-                    if request.routing_exception is not None:
-                        self.raise_routing_exception(request)
-                    if plan.auto_options and request.method == "OPTIONS":
+                    routing_error = request.routing_exception
+                    if routing_error is not None:
+                        if isinstance(routing_error, RequestRedirect):
+                            self.raise_routing_exception(request)
+                    elif plan.auto_options and request.method == "OPTIONS":
                         rv = self.make_default_options_response()
                     else:
                         args = request.view_args
@@ -542,6 +562,10 @@ class Erlen(TemplatingMixin, Scaffold):
                             rv = run_coroutine_sync(rv)
             except Exception as error:
                 rv = await self._handle_user_exception(error, request, awaits)
+            else:
+                if routing_error is not None and rv is None:
+                    # Handled as a raised one would be, without the cost of raising it.
+                    rv = await self._handle_user_exception(routing_error, request, awaits)
             plain_headers = self._plain_headers
             if rv.__class__ is str and plain_headers is not None:
                 # The most common response, built with the security headers in one step.
@@ -625,6 +649,8 @@ class Erlen(TemplatingMixin, Scaffold):
     def _find_error_handler(
         self, error: BaseException, blueprints: list[str]
     ) -> t.Callable[[t.Any], t.Any] | None:
+        if not self._has_error_handlers:
+            return None
         exc_class, code = self._get_exc_class_and_code(type(error))
         names = (*blueprints, None)
         for c in (code, None) if code is not None else (None,):
@@ -816,13 +842,13 @@ class Erlen(TemplatingMixin, Scaffold):
                 " The function either returned None or ended without a return statement."
             )
         if not isinstance(rv, self.response_class):
-            if isinstance(rv, (str, bytes, bytearray, t.Iterator, t.AsyncIterator)):
+            if isinstance(rv, HTTPException):
+                rv = rv.get_response()
+            elif isinstance(rv, (str, bytes, bytearray, abc.Iterator, abc.AsyncIterator)):
                 rv = self.response_class(t.cast(t.Any, rv), status=status, headers=headers)
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                rv = rv.get_response()
             elif isinstance(rv, Response):
                 rv = _convert_response(self.response_class, rv)
             else:

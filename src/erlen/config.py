@@ -44,6 +44,13 @@ class ConfigAttribute(t.Generic[T]):
         obj.config[self.__name__] = value
 
 
+def _make_timedelta(value: timedelta | int | float) -> timedelta:
+    """``PERMANENT_SESSION_LIFETIME`` may be a timedelta or a number of seconds, as in Flask."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
 class Config(dict[str, t.Any]):
     """The app's settings. ``root_path`` is where relative file names are looked up."""
 
@@ -231,4 +238,10 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "SESSION_COOKIE_HOST_PREFIX": False,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE": None,
+    # erlen: where sessions live ("cookie", the default, or "redis": docs/deployment.md).
+    "SESSION_TYPE": "cookie",
+    "SESSION_REDIS": None,
+    "SESSION_REDIS_URL": None,
+    "SESSION_REDIS_TIMEOUT": 1.0,
+    "SESSION_KEY_PREFIX": "session:",
 }

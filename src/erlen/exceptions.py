@@ -24,6 +24,15 @@ _BR = Markup("<br>")
 
 
 _DEFAULT_BODIES: dict[type[HTTPException], bytes] = {}
+_response_class: type[Response] | None = None
+
+
+def _load_response_class() -> type[Response]:
+    global _response_class
+    from erlen.wrappers import Response
+
+    _response_class = Response
+    return Response
 
 
 class HTTPException(Exception):
@@ -73,9 +82,8 @@ class HTTPException(Exception):
         """The response to send: the one given at construction, else the HTML error page."""
         if self.response is not None:
             return self.response
-        # Imported here: erlen.wrappers imports this module for its own errors.
-        from erlen.wrappers import Response
-
+        # Imported on first use: erlen.wrappers imports this module for its own errors.
+        Response = _response_class or _load_response_class()
         cls = type(self)
         if (
             "description" not in self.__dict__

@@ -46,6 +46,13 @@ class SessionMixin(MutableMapping[str, t.Any]):
     def permanent(self, value: bool) -> None:
         self["_permanent"] = bool(value)
 
+    def regenerate(self) -> None:
+        """Give the session a new identity and keep its data; call it at login. A server-side
+        session gets a new id and its old one is deleted, so an id planted or seen before login
+        is worthless after it (session fixation). The signed cookie session has no id to
+        replace: it is saved again, so the same code works with every session store."""
+        self.modified = True
+
 
 class SecureCookieSession(dict[str, t.Any], SessionMixin):
     """The default session: a dict that records whether it was read and whether it changed."""

@@ -46,6 +46,12 @@ class LimitedStream(io.RawIOBase):
 
     def read(self, size: int | None = -1, /) -> bytes:
         if size is None or size < 0:
+            if self._length is not None:
+                # A declared length: ask for all of the rest at once (usually one read).
+                parts = []
+                while self._remaining:
+                    parts.append(self.read(self._remaining))
+                return b"".join(parts)
             chunks = []
             while chunk := self.read(65536):
                 chunks.append(chunk)

@@ -31,11 +31,20 @@ StartResponse = t.Callable[..., t.Any]
 _NO_BODY = frozenset({204, 304})
 
 
+_KEYS: dict[str, str] = {}
+
+
 def _header_key(name: str) -> str:
-    key = name.upper().replace("-", "_")
-    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        return key
-    return f"HTTP_{key}"
+    """The environ key of a header name (``"Content-Type"`` -> ``"CONTENT_TYPE"``,
+    ``"X-Token"`` -> ``"HTTP_X_TOKEN"``), remembered for the names an app asks for."""
+    key = _KEYS.get(name)
+    if key is None:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = f"HTTP_{key}"
+        if len(_KEYS) < 1024:  # names come from code, but keep it bounded all the same
+            _KEYS[name] = key
+    return key
 
 
 class EnvironHeaders(Headers):

@@ -14,8 +14,8 @@ import threading
 import typing as t
 from urllib.parse import unquote_to_bytes
 
-from .datastructures import Headers
-from .exceptions import BadRequest, ClientDisconnected
+from .datastructures import Headers, ReadOnlyHeaders
+from .exceptions import BadRequest, BadRequestKeyError, ClientDisconnected
 from .wrappers.request import Limits, Request
 
 Message = dict[str, t.Any]
@@ -96,6 +96,62 @@ def _declares_body(scope: dict[str, t.Any]) -> bool:
     return False
 
 
+class ScopeHeaders(ReadOnlyHeaders):
+    """The request headers of an ASGI scope: read-only, looked up through an index by
+    lower-case name (ASGI servers send lower-case names) built on first use."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, raw: t.Iterable[tuple[bytes, bytes]]) -> None:
+        self._list = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+        self._index: dict[str, list[str]] | None = None
+
+    def _lookup(self, key: str) -> list[str] | None:
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for name, value in self._list:
+                index.setdefault(name.lower(), []).append(value)
+        return index.get(key.lower())
+
+    def __getitem__(self, key: t.Any) -> t.Any:
+        if isinstance(key, str):
+            values = self._lookup(key)
+            if not values:
+                raise BadRequestKeyError(key)
+            return values[0]
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None, type: t.Any = None) -> t.Any:
+        values = self._lookup(key)
+        if not values:
+            return default
+        if type is None:
+            return values[0]
+        try:
+            return type(values[0])
+        except (ValueError, TypeError):
+            return default
+
+    def getlist(self, key: str, type: t.Any = None) -> list[t.Any]:
+        values = self._lookup(key) or []
+        if type is None:
+            return list(values)
+        result = []
+        for value in values:
+            try:
+                result.append(type(value))
+            except (ValueError, TypeError):
+                continue
+        return result
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(self._lookup(key))
+
+    def copy(self) -> Headers:
+        return Headers(self._list)
+
+
 class ScopeRequest(Request):
     """``Request`` whose fields come from an ASGI scope, read when first used."""
 
@@ -127,11 +183,9 @@ class ScopeRequest(Request):
         cache = self.__dict__
         headers = cache.get("_headers")
         if headers is None:
-            pairs = [
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in self.scope.get("headers", ())  # type: ignore[union-attr]
-            ]
-            headers = cache["_headers"] = Headers._trusted(pairs)
+            headers = cache["_headers"] = ScopeHeaders(
+                self.scope.get("headers", ())  # type: ignore[union-attr]
+            )
         return t.cast(Headers, headers)
 
     @property

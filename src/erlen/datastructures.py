@@ -788,3 +788,16 @@ class FileStorage:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.filename!r} ({self.content_type!r})>"
+
+
+class ReadOnlyHeaders(Headers):
+    """Request headers: what the client sent, so every mutator raises ``TypeError``."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("Request headers are read-only; copy() them to change a copy.")
+
+    add = set = setlist = setdefault = setlistdefault = extend = update = _read_only
+    remove = pop = popitem = clear = add_header = _read_only
+    __setitem__ = __delitem__ = _read_only

@@ -12,7 +12,7 @@ import typing as t
 
 from .concurrency import run_coroutine_sync
 from .ctx import RequestContext
-from .datastructures import Headers
+from .datastructures import Headers, ReadOnlyHeaders
 from .exceptions import BadRequest, BadRequestKeyError
 from .globals import _cv_context
 from .security.proxies import apply_to_environ
@@ -47,7 +47,7 @@ def _header_key(name: str) -> str:
     return key
 
 
-class EnvironHeaders(Headers):
+class EnvironHeaders(ReadOnlyHeaders):
     """The request headers of a WSGI environ, read in place and read-only.
 
     ``headers["Content-Type"]`` reads ``environ["CONTENT_TYPE"]`` and ``headers["X-Token"]``
@@ -106,13 +106,6 @@ class EnvironHeaders(Headers):
 
     def copy(self) -> Headers:
         return Headers(self._list)
-
-    def _read_only(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
-        raise TypeError("Request headers are read-only; copy() them to change a copy.")
-
-    add = set = setlist = setdefault = setlistdefault = extend = update = _read_only
-    remove = pop = popitem = clear = add_header = _read_only
-    __setitem__ = __delitem__ = _read_only
 
 
 def _decode(value: str) -> str:

@@ -305,7 +305,8 @@ class _ClosingBody:
         chunk = next(self._iterator)
         if isinstance(chunk, str):
             return chunk.encode()
-        return t.cast(bytes, chunk)
+        data: bytes = chunk
+        return data
 
     def close(self) -> None:
         if isinstance(self._iterator, _AsyncIteratorBridge):

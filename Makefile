@@ -1,11 +1,12 @@
 # make test: lint, format check, type check and the whole test suite.
-# make run: serve the app on http://127.0.0.1:$(PORT).
+# make run: serve the example blog (examples/blog) on http://127.0.0.1:$(PORT).
 # Both create .venv and install what they need on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+BLOG_STAMP := $(VENV)/.blog-installed
 
 .PHONY: test lint typecheck pytest run bench clean
 
@@ -18,17 +19,22 @@ $(STAMP): pyproject.toml
 test: lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(BLOG_STAMP)
 	$(BIN)/python -m pytest -q
 
-run: $(STAMP)
-	$(BIN)/python examples/hello.py
+$(BLOG_STAMP): $(STAMP) examples/blog/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e examples/blog
+	touch $(BLOG_STAMP)
+
+# The blog creates its database and a session key in examples/blog/instance/ on first start.
+run: $(BLOG_STAMP)
+	$(BIN)/erlen --app erlen_blog run --host 127.0.0.1 --port $(PORT)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -1,7 +1,8 @@
-"""The smallest erlen app: what `make run` serves until the example blog exists.
+"""The smallest erlen app. (`make run` serves the example blog in examples/blog.)
 
-Run it with `make run` (uvicorn over `app.asgi` once ASGI lands, for now any WSGI server), or
-`python examples/hello.py` for the standard library's wsgiref server.
+Serve it with `erlen --app examples/hello.py run`, any WSGI server (`gunicorn hello:app`) or
+ASGI server (`uvicorn hello:app.asgi`), or `python examples/hello.py` for the standard
+library's wsgiref server.
 """
 
 from erlen import Erlen, request

@@ -302,3 +302,46 @@ def test_request_environ_is_available_under_asgi() -> None:
 
     response = app.test_client(asgi=True).get("/", headers={"User-Agent": "probe"})
     assert response.json == {"method": "GET", "agent": "probe"}
+
+
+def test_all_sync_request_is_torn_down_in_the_thread_that_ran_it() -> None:
+    import threading
+
+    from erlen import g
+
+    app = Erlen(__name__)
+    seen: dict[str, int] = {}
+
+    @app.get("/")
+    def view() -> str:
+        g.opened_in = threading.get_ident()
+        return "ok"
+
+    @app.teardown_appcontext
+    def close(error: BaseException | None) -> None:
+        seen["opened"] = g.opened_in
+        seen["closed"] = threading.get_ident()
+
+    assert app.test_client(asgi=True).get("/").text == "ok"
+    assert seen["opened"] == seen["closed"]
+
+
+def test_the_app_object_itself_speaks_asgi_when_called_with_three_arguments() -> None:
+    app = Erlen(__name__)
+
+    @app.get("/")
+    async def view() -> str:
+        return "asgi via app()"
+
+    sent: list[Message] = []
+    incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> Message:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(http_scope("/"), receive, send))
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b"asgi via app()"

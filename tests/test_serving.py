@@ -142,3 +142,46 @@ def test_websocket_to_unknown_path_is_refused(server: int) -> None:
     with pytest.raises(Exception) as refused:
         connect(f"ws://127.0.0.1:{server}/nowhere", open_timeout=10)
     assert "403" in str(refused.value)
+
+
+def test_uvicorn_serves_an_app_factory() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tests.apps.served:create_app",
+            "--factory",
+            "--interface",
+            "asgi3",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        wait_for_port(port, process)
+        response = get(port, "/")
+        assert response.status == 200
+        assert response.read() == b"from a factory"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_run_banner_names_production_commands_for_a_factory() -> None:
+    from erlen import Erlen
+    from erlen.devserver import banner
+
+    app = Erlen("served_factory")
+    text = banner(app, "127.0.0.1", 5000, None, "erlen_blog:create_app()")
+    assert "gunicorn 'erlen_blog:create_app()'" in text
+    assert "uvicorn 'erlen_blog:create_app' --factory --interface asgi3" in text

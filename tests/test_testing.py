@@ -507,3 +507,38 @@ def test_response_without_content_type_is_rejected_by_the_validator(app: Erlen) 
     with pytest.raises(AssertionError, match="Content-Type"):
         app.test_client().get("/bare")
     assert app.test_client(validate=False).get("/bare").text == "x"
+
+
+def test_session_transaction_plants_and_reads_the_session() -> None:
+    from erlen import Erlen, session
+
+    app = Erlen(__name__)
+    app.config["SECRET_KEY"] = "a long and varied test secret key 12345"
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return str(session.get("user", "nobody"))
+
+    @app.get("/login/<name>")
+    def login(name: str) -> str:
+        session["user"] = name
+        return "ok"
+
+    client = app.test_client()
+    with client.session_transaction() as planted:
+        planted["user"] = "ann"
+    assert client.get("/whoami").text == "ann"
+    client.get("/login/bob")
+    with client.session_transaction() as current:
+        assert current["user"] == "bob"
+
+
+def test_session_transaction_needs_cookies() -> None:
+    from erlen import Erlen
+
+    app = Erlen(__name__)
+    with (
+        pytest.raises(TypeError, match="cookies"),
+        app.test_client(use_cookies=False).session_transaction(),
+    ):
+        pass

@@ -162,11 +162,24 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         return self.config_class(root, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """``instance/`` beside the app's module, or beside its package folder."""
+        """``instance/`` beside the app's module, or beside its package folder; for a package
+        installed into site-packages, ``<prefix>/var/<name>-instance`` (as in Flask)."""
         module = sys.modules.get(self.import_name)
-        if module is not None and hasattr(module, "__path__"):
-            return os.path.join(os.path.dirname(self.root_path), "instance")
-        return os.path.join(self.root_path, "instance")
+        is_package = module is not None and hasattr(module, "__path__")
+        folder = os.path.dirname(self.root_path) if is_package else self.root_path
+        parts = os.path.normpath(folder).split(os.sep)
+        if "site-packages" in parts or "dist-packages" in parts:
+            return os.path.join(sys.prefix, "var", f"{self.name}-instance")
+        return os.path.join(folder, "instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file in the instance folder, for reading or writing."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     @property
     def debug(self) -> bool:
@@ -376,9 +389,19 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         self._got_first_request = True
 
     def __call__(
-        self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
-    ) -> t.Iterable[bytes]:
-        """The WSGI entry point; it calls ``self.wsgi_app`` so middleware can wrap that."""
+        self,
+        environ: dict[str, t.Any],
+        start_response: t.Callable[..., t.Any],
+        send: t.Callable[..., t.Any] | None = None,
+    ) -> t.Any:
+        """The WSGI entry point; it calls ``self.wsgi_app`` so middleware can wrap that.
+
+        Called with three arguments (scope, receive, send) the app is ``app.asgi`` instead, so
+        an ASGI server can be given the app object itself, e.g. from a factory:
+        ``uvicorn 'pkg:create_app' --factory --interface asgi3``.
+        """
+        if send is not None:
+            return self.asgi(environ, start_response, send)
         return self.wsgi_app(environ, start_response)
 
     #: The WSGI application; wrap it to add WSGI middleware

@@ -25,6 +25,7 @@ from .websocket import WebSocket, WebSocketDisconnect
 
 if t.TYPE_CHECKING:
     from .app import Erlen
+    from .plan import _Plan
     from .wrappers import Response
 
 Message = dict[str, t.Any]
@@ -69,6 +70,8 @@ class ASGIApp:
         token = _cv_context.set(ctx)
         error: BaseException | None = None
         signals = _signal_switch.active
+        preserve = (scope.get("extensions") or {}).get("erlen.preserve_context")
+        ended_in_thread = False
         try:
             if signals and ctx.owns_app_context:
                 await _send_signal(appcontext_pushed, app)
@@ -77,7 +80,10 @@ class ASGIApp:
                 # Nothing of the app's runs (a 404 or 405 without hooks): no thread hop.
                 response = app._respond_sync(ctx, plan)
             elif plan.all_sync:
-                response = await app._thread_pool.run(app._respond_sync, ctx, plan)
+                # The view and the teardown share one worker thread, so resources the view
+                # opened for its thread (an sqlite3 connection) are closed in that thread.
+                ended_in_thread = preserve is None
+                response = await app._thread_pool.run(_run_sync_request, app, ctx, plan, preserve)
             else:
                 if request.declares_body:
                     await body.read_ahead(request.max_content_length)
@@ -89,12 +95,10 @@ class ASGIApp:
             # As under WSGI (and in Flask), the context ends before the body is sent: a
             # streamed body sees the request only through stream_with_context, which also
             # defers the teardown until the stream is done.
-            extensions = scope.get("extensions") or {}
-            preserve = extensions.get("erlen.preserve_context")
             try:
                 if preserve is not None:
                     preserve(ctx)
-                elif not ctx.stream_holds and app._has_teardown(ctx):
+                elif not ended_in_thread and not ctx.stream_holds and app._has_teardown(ctx):
                     failure = error if error is not None else ctx.unhandled_error
                     await app._thread_pool.run(app._teardown, ctx, failure)
             finally:
@@ -174,6 +178,22 @@ class ASGIApp:
                     await func()
                 else:
                     await self.app._thread_pool.run(func)
+
+
+def _run_sync_request(
+    app: Erlen, ctx: RequestContext, plan: _Plan, preserve: t.Callable[..., t.Any] | None
+) -> Response:
+    """An all-sync request in one worker thread: the response, then (unless a test keeps the
+    context, or a stream holds it) the teardown."""
+    error: BaseException | None = None
+    try:
+        return app._respond_sync(ctx, plan)
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        if preserve is None and not ctx.stream_holds and app._has_teardown(ctx):
+            app._teardown(ctx, error if error is not None else ctx.unhandled_error)
 
 
 async def send_response(

@@ -279,17 +279,6 @@ class Blueprint(Scaffold):
 
     # resources
 
-    def open_resource(
-        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
-    ) -> t.IO[t.Any]:
-        """Open a file relative to the blueprint's ``root_path`` for reading."""
-        if mode not in {"r", "rt", "rb"}:
-            raise ValueError("Resources can only be opened for reading.")
-        path = os.path.join(self.root_path, resource)
-        if mode == "rb":
-            return open(path, mode)
-        return open(path, mode, encoding=encoding)
-
     # templates
 
     @t.overload

@@ -33,6 +33,14 @@ _sentinel: t.Any = object()
 class _AppCtxGlobals:
     """The ``g`` object: a plain namespace for data that lives as long as the app context."""
 
+    if t.TYPE_CHECKING:
+        # Any attribute may be set on g: tell type checkers so (``g.db`` under mypy --strict).
+        def __getattr__(self, name: str) -> t.Any: ...
+
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
+
+        def __delattr__(self, name: str) -> None: ...
+
     def get(self, name: str, default: t.Any = None) -> t.Any:
         return self.__dict__.get(name, default)
 

@@ -65,6 +65,9 @@ def _import_string(app: Erlen, import_path: str | None) -> str:
         for name, value in vars(module).items():
             if value is app:
                 return f"{app.import_name}:{name}"
+        for factory in ("create_app", "make_app"):
+            if callable(getattr(module, factory, None)):
+                return f"{app.import_name}:{factory}()"
     return import_path or "module:app"
 
 
@@ -76,12 +79,18 @@ def banner(app: Erlen, host: str, port: int, reload_dirs: list[str] | None, targ
     ]
     if reload_dirs:
         lines.append(f" * Restarting on changes to code and templates in: {', '.join(reload_dirs)}")
-    asgi_target = f"{target}.asgi" if "(" not in target else "module:app.asgi"
+    if "(" in target:
+        # A factory: gunicorn calls it itself; uvicorn calls it with --factory and is told the
+        # app object speaks ASGI 3 when called with three arguments.
+        factory = target.split("(", 1)[0]
+        asgi = f"uvicorn '{factory}' --factory --interface asgi3 --workers 4"
+    else:
+        asgi = f"uvicorn '{target}.asgi' --workers 4  (or hypercorn '{target}.asgi')"
     lines += [
         " * WARNING: This is a development server. Do not use it in production.",
         "   In production, run the app with a production server, for example:",
         f"     WSGI: gunicorn '{target}' --workers 4",
-        f"     ASGI: uvicorn '{asgi_target}' --workers 4  (or hypercorn '{asgi_target}')",
+        f"     ASGI: {asgi}",
     ]
     return "\n".join(lines)
 

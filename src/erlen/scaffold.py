@@ -165,6 +165,18 @@ class Scaffold:
 
         return send_static_file(self, filename)
 
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open a file relative to ``root_path`` for reading: ``app.open_resource("schema.sql")``
+        (a blueprint's is relative to the blueprint's folder)."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
     # routes
 
     def _method_route(

@@ -10,6 +10,7 @@ tests: it is never on the serving path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import io
 import mimetypes
@@ -500,6 +501,41 @@ class ErlenClient:
             if cookie is not None:
                 environ["HTTP_COOKIE"] = cookie
         return WebSocketSession(self.app, scope_from_environ(environ, "websocket"))
+
+    @contextlib.contextmanager
+    def session_transaction(self, *args: t.Any, **kwargs: t.Any) -> t.Iterator[t.Any]:
+        """Read or change the session the client's next request will send::
+
+            with client.session_transaction() as session:
+                session["user_id"] = 1
+
+        The session is opened from the client's cookies in a request context made from the
+        arguments (as ``test_request_context`` takes them), and saved back into the cookie jar
+        when the block ends.
+        """
+        if not self.use_cookies:
+            raise TypeError("Sessions need cookies: create the client with use_cookies=True.")
+        app = self.app
+        builder = EnvironBuilder(app, *args, **kwargs)
+        environ = builder.get_environ()
+        builder.close()
+        cookie = self._cookie_header(
+            builder.host, builder.script_root + builder.path, builder.url_scheme == "https"
+        )
+        if cookie is not None:
+            environ["HTTP_COOKIE"] = cookie
+        interface = app.session_interface
+        ctx = app.request_context(environ)
+        with ctx:
+            session = interface.open_session(app, ctx.request)
+            if session is None:
+                raise RuntimeError("The session interface could not open a session.")
+            yield session
+            response = app.response_class()
+            if not interface.is_null_session(session):
+                ctx.session = session
+                app._save_session(ctx, response)
+        self._store_cookies(builder.host, response.headers)
 
     def close(self) -> None:
         """Release the kept context and the client's event loop."""

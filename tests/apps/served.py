@@ -55,3 +55,15 @@ async def chat(name: str) -> None:
             await websocket.close(1000)
             return
         await websocket.send_json({"to": name, "echo": message})
+
+
+def create_app() -> Erlen:
+    """A factory, as served by ``uvicorn 'tests.apps.served:create_app' --factory --interface
+    asgi3``: the app object answers ASGI calls itself."""
+    factory_app = Erlen("served_factory")
+
+    @factory_app.get("/")
+    def index() -> str:
+        return "from a factory"
+
+    return factory_app

@@ -201,13 +201,7 @@ class RedisSessionInterface(SessionInterface):
             self._fail(response, error)
 
     def _save(self, app: Erlen, session: RedisSession, response: Response) -> None:
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app, _current_request())
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
-        partitioned = self.get_cookie_partitioned(app)
+        request = _current_request()
         if session.accessed:
             _add_vary_cookie(response)
         if not session:
@@ -216,16 +210,7 @@ class RedisSessionInterface(SessionInterface):
                 sids = [*([] if session.new else [session.sid]), *session.replaced_sids]
                 if sids:
                     self._call(self.redis.delete, *(self.redis_key(sid) for sid in sids))
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
-                _add_vary_cookie(response)
+                self.delete_session_cookie(app, response, request)
             return
         if not self.should_set_cookie(app, session):
             return
@@ -239,18 +224,9 @@ class RedisSessionInterface(SessionInterface):
             return
         signer = self.get_signer(app)
         assert signer is not None
-        response.set_cookie(
-            name,
-            signer.sign(session.sid).decode("ascii"),
-            expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
+        self.set_session_cookie(
+            app, response, signer.sign(session.sid).decode("ascii"), session, request
         )
-        _add_vary_cookie(response)
 
     def _store(self, key: str, data: str, ttl: int, session: RedisSession) -> None:
         """Write the data and delete replaced ids in one transaction: a regenerated session

@@ -182,6 +182,41 @@ class SessionInterface:
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
+    def cookie_options(self, app: Erlen, request: Request | None = None) -> dict[str, t.Any]:
+        """The session cookie's attributes, as ``set_cookie`` and ``delete_cookie`` take them."""
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app, request),
+            "partitioned": self.get_cookie_partitioned(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+        }
+
+    def set_session_cookie(
+        self,
+        app: Erlen,
+        response: Response,
+        value: str,
+        session: SessionMixin,
+        request: Request | None = None,
+    ) -> None:
+        """Send the session cookie with ``value``, expiring with the session."""
+        response.set_cookie(
+            self.get_cookie_name(app),
+            value,
+            expires=self.get_expiration_time(app, session),
+            **self.cookie_options(app, request),
+        )
+        _add_vary_cookie(response)
+
+    def delete_session_cookie(
+        self, app: Erlen, response: Response, request: Request | None = None
+    ) -> None:
+        """Tell the browser to forget the session cookie."""
+        response.delete_cookie(self.get_cookie_name(app), **self.cookie_options(app, request))
+        _add_vary_cookie(response)
+
     def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
         raise NotImplementedError
 
@@ -255,45 +290,18 @@ class SecureCookieSessionInterface(SessionInterface):
     def save_session(
         self, app: Erlen, session: SessionMixin, response: Response, request: Request | None = None
     ) -> None:
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app, request)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
         if session.accessed:
             _add_vary_cookie(response)
         if not session:
             if session.modified:
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
-                _add_vary_cookie(response)
+                self.delete_session_cookie(app, response, request)
             return
         if not self.should_set_cookie(app, session):
             return
         serializer = self.get_signing_serializer(app)
         assert serializer is not None
-        value = serializer.dumps(dict(session))
-        response.set_cookie(
-            name,
-            value,
-            expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
-        )
-        _add_vary_cookie(response)
+        value: str = serializer.dumps(dict(session))
+        self.set_session_cookie(app, response, value, session, request)
 
 
 _PLACEHOLDER_KEYS = frozenset(

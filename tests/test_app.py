@@ -1274,3 +1274,31 @@ def test_route_after_first_request_is_refused(app: Erlen, client: Any) -> None:
     with pytest.raises(AssertionError, match=r"'(route|add_url_rule)'"):
         app.route("/late")(lambda: "x")
     assert "late" not in app.view_functions
+
+
+def test_a_converter_that_breaks_gives_a_logged_500_not_a_crash(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from erlen.routing import BaseConverter
+
+    class Broken(BaseConverter):
+        def to_python(self, value: str) -> object:
+            raise ZeroDivisionError("converter bug detail")
+
+    app = Erlen(__name__)
+    app.url_map.converters["broken"] = Broken
+
+    @app.get("/x/<broken:value>")
+    def view(value: object) -> str:
+        return "never"
+
+    response = app.test_client().get("/x/1")
+    assert response.status_code == 500
+    assert b"converter bug detail" not in response.data
+    assert "converter bug detail" in caplog.text
+    app2 = Erlen(__name__)
+    app2.testing = True
+    app2.url_map.converters["broken"] = Broken
+    app2.add_url_rule("/x/<broken:value>", "view", view)
+    with pytest.raises(ZeroDivisionError):
+        app2.test_client().get("/x/1")

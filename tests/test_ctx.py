@@ -575,3 +575,13 @@ def test_nested_with_client_raises(app: Erlen) -> None:
         with pytest.raises(RuntimeError, match="nest"):
             with client:
                 pass
+
+
+def test_the_request_proxy_passes_isinstance_and_forwards_attributes() -> None:
+    from erlen import Request
+
+    app = Erlen(__name__)
+    with app.test_request_context("/?q=1"):
+        assert isinstance(request, Request)
+        assert request.args["q"] == "1"
+        assert request._get_current_object().args is request.args

@@ -57,6 +57,10 @@ class DispatchMixin:
             )
         except HTTPException as error:
             request.routing_exception = error
+        except Exception as error:
+            # A bug in a custom converter: let it reach the view's place in _respond, where it
+            # is logged and becomes a 500 (or propagates in testing), like any other error.
+            request.routing_exception = error  # type: ignore[assignment]
         else:
             request.url_rule = rule
             request.view_args = args

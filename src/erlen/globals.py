@@ -81,6 +81,9 @@ def _find_session() -> SessionMixin:
     return _request_ctx("session").session
 
 
+_OWN_ATTRIBUTES = frozenset({"_find", "_name", "_get_current_object"})
+
+
 class _ContextProxy:
     """Stands for the object ``find()`` returns for the current context.
 
@@ -98,8 +101,12 @@ class _ContextProxy:
     def _get_current_object(self) -> t.Any:
         return self._find()
 
-    def __getattr__(self, name: str) -> t.Any:
-        return getattr(self._find(), name)
+    def __getattribute__(self, name: str) -> t.Any:
+        # Forward every attribute but the proxy's own at once: with __getattr__, Python would
+        # first fail a normal lookup (raising and catching AttributeError) on each access.
+        if name in _OWN_ATTRIBUTES:
+            return object.__getattribute__(self, name)
+        return getattr(object.__getattribute__(self, "_find")(), name)
 
     def __setattr__(self, name: str, value: t.Any) -> None:
         setattr(self._find(), name, value)

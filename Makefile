@@ -1,4 +1,5 @@
-# make test: lint, format check, type check and the whole test suite.
+# make test: lint, format check, type check, the whole test suite and the docs site.
+# make docs: build the documentation site into build/site (--strict: a broken link fails).
 # make run: serve the example blog (examples/blog) on http://127.0.0.1:$(PORT).
 # Both create .venv and install what they need on first use.
 PYTHON ?= python3
@@ -8,7 +9,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 BLOG_STAMP := $(VENV)/.blog-installed
 
-.PHONY: test lint typecheck pytest run bench clean
+.PHONY: test lint typecheck pytest docs run bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +17,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
 	touch $(STAMP)
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples docs/hooks.py
+	$(BIN)/ruff format --check src tests benchmarks examples docs/hooks.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
 pytest: $(STAMP) $(BLOG_STAMP)
 	$(BIN)/python -m pytest -q
+
+# NO_MKDOCS_2_WARNING: mkdocs-material prints a notice about its future on every build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 $(BLOG_STAMP): $(STAMP) examples/blog/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e examples/blog
@@ -36,8 +41,19 @@ $(BLOG_STAMP): $(STAMP) examples/blog/pyproject.toml
 run: $(BLOG_STAMP)
 	$(BIN)/erlen --app erlen_blog run --host 127.0.0.1 --port $(PORT)
 
+# make bench: in process, then end to end (docs/benchmarks.md). The end-to-end part drives the
+# servers with wrk: installed with apt-get when it is missing and we are root; else say how.
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && apt-get install -y -qq wrk; \
+		else \
+			echo "wrk is missing: sudo apt-get install wrk (or your system's package)," \
+				"or run one in-process part: $(BIN)/python benchmarks/run.py --only wsgi|asgi|routing"; \
+			exit 1; \
+		fi; \
+	}
 	$(BIN)/python benchmarks/run.py
 
 clean:

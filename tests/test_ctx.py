@@ -585,3 +585,10 @@ def test_the_request_proxy_passes_isinstance_and_forwards_attributes() -> None:
         assert isinstance(request, Request)
         assert request.args["q"] == "1"
         assert request._get_current_object().args is request.args
+
+
+def test_isinstance_on_an_unbound_proxy_answers_without_raising() -> None:
+    from erlen import Request, current_app
+
+    assert not isinstance(current_app, Erlen)
+    assert not isinstance(request, Request)

@@ -1,5 +1,5 @@
 """Trusted-host matching and the proxy rules, as pure functions (the app-level behaviour is in
-tests/test_security.py)."""
+tests/test_security_attacks.py)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ import typing as t
 from .asgi_request import ASGIBody
 from .concurrency import is_async_callable
 from .ctx import AppContext, RequestContext
+from .exceptions import HTTPException
 from .globals import _cv_context
+from .security.origin import check_websocket_origin, is_exempt
 from .security.proxies import apply_to_scope
 from .signals import appcontext_popped, appcontext_pushed
 from .signals import lifecycle as _signal_switch
@@ -124,7 +126,12 @@ class ASGIApp:
             if websocket.routing_exception is not None:
                 await websocket.close(1008, websocket.routing_exception.description or "")
                 return
-            await app._run_websocket(ctx, app._plan(websocket, True))
+            plan = app._plan(websocket, True)
+            refusal = _refuse_handshake(app, ctx, plan)
+            if refusal is not None:
+                await websocket.close(1008, refusal)
+                return
+            await app._run_websocket(ctx, plan)
             if not websocket.closed:
                 await websocket.close()
         except WebSocketDisconnect:
@@ -178,6 +185,20 @@ class ASGIApp:
                     await func()
                 else:
                     await self.app._thread_pool.run(func)
+
+
+def _refuse_handshake(app: Erlen, ctx: RequestContext, plan: _Plan) -> str | None:
+    """Why a WebSocket handshake is refused (an untrusted host, a page on another site), or
+    None: the gates an HTTP request passes, before any hook or handler runs."""
+    gates = app._gates
+    try:
+        if gates.trusted_hosts is not None:
+            gates.check_host(ctx)
+        if gates.cross_origin and not is_exempt(plan.raw_view):
+            check_websocket_origin(ctx.request, gates.trusted_origins)
+    except HTTPException as refusal:
+        return refusal.description or ""
+    return None
 
 
 def _run_sync_request(

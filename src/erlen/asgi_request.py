@@ -93,7 +93,8 @@ def _declares_body(scope: dict[str, t.Any]) -> bool:
             return value.strip() not in (b"", b"0")
         if name == b"transfer-encoding":
             return True
-    return False
+    # HTTP/1 without either header has no body; HTTP/2 and HTTP/3 frame bodies without them.
+    return scope.get("http_version", "1.1") not in ("1.0", "1.1")
 
 
 class ScopeHeaders(ReadOnlyHeaders):
@@ -218,7 +219,8 @@ class ScopeRequest(Request):
 
     @property
     def _input_terminated(self) -> bool:  # type: ignore[override]
-        return True
+        # Without Content-Length the server ends the body, if the request has one at all.
+        return _declares_body(self.scope)  # type: ignore[arg-type]
 
     @property
     def environ(self) -> dict[str, t.Any]:  # type: ignore[override]

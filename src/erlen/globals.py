@@ -106,6 +106,13 @@ class _ContextProxy:
         # first fail a normal lookup (raising and catching AttributeError) on each access.
         if name in _OWN_ATTRIBUTES:
             return object.__getattribute__(self, name)
+        if name == "__class__":
+            # isinstance() asks for __class__: the real object's class inside a context (so
+            # isinstance(request, Request) holds), the proxy's own outside one (no error).
+            try:
+                return type(object.__getattribute__(self, "_find")())
+            except RuntimeError:
+                return type(self)
         return getattr(object.__getattribute__(self, "_find")(), name)
 
     def __setattr__(self, name: str, value: t.Any) -> None:

@@ -32,6 +32,9 @@ def scope_from_environ(environ: dict[str, t.Any], kind: str = "http") -> dict[st
         else:
             continue
         headers.append((name.replace("_", "-").lower().encode("latin-1"), value.encode("latin-1")))
+    if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
+        # A body of unknown length, as an HTTP/1.1 client sends it.
+        headers.append((b"transfer-encoding", b"chunked"))
     scheme = environ.get("wsgi.url_scheme", "http")
     if kind == "websocket":
         scheme = "wss" if scheme == "https" else "ws"

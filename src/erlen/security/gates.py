@@ -45,7 +45,8 @@ class SecurityGates:
         origins = config.get("TRUSTED_ORIGINS") or ()
         if isinstance(origins, str):
             raise TypeError("TRUSTED_ORIGINS must be a list of origins, not a string.")
-        self.trusted_origins = frozenset(origin.rstrip("/") for origin in origins)
+        # Browsers send origins in lower case; a setting may be written in any case.
+        self.trusted_origins = frozenset(origin.rstrip("/").lower() for origin in origins)
         self.csrf_tokens = bool(config.get("CSRF_TOKENS", False))
         headers = SecurityHeaders(config)
         self.headers: SecurityHeaders | None = headers if headers else None

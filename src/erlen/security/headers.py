@@ -4,15 +4,18 @@ The defaults tell browsers not to guess content types, not to frame the site, to
 origin as referrer to other sites, and to keep other sites' windows out of this one's. A response
 that sets one of these headers itself keeps its own value. ``HSTS_SECONDS`` adds
 ``Strict-Transport-Security`` to HTTPS responses only (on HTTP it would be ignored, or worse,
-cached by a proxy). ``CONTENT_SECURITY_POLICY`` is sent as given, with ``{nonce}`` replaced by a
-fresh random value for each request, which templates read with ``csp_nonce()`` to mark their own
-inline scripts. All of this is computed from the config once, when the app starts serving.
+cached by a proxy). ``CONTENT_SECURITY_POLICY`` (a string, or a dict of directives whose values
+are strings or lists of sources) is sent with ``{nonce}`` replaced by a fresh random value for
+each request, which templates read with ``csp_nonce()`` to mark their own inline scripts. All of
+this is computed from the config once, when the app starts serving.
 """
 
 from __future__ import annotations
 
 import secrets
 import typing as t
+
+from ..datastructures import Headers
 
 if t.TYPE_CHECKING:
     from ..ctx import RequestContext
@@ -42,6 +45,11 @@ class SecurityHeaders:
             if any(c in f"{name}{value}" for c in "\r\n\0"):
                 raise ValueError(f"SECURITY_HEADERS[{name!r}] contains CR, LF or NUL.")
         self.pairs: list[tuple[str, str]] = [(k, str(v)) for k, v in headers.items() if v]
+        try:
+            # These pairs skip the checks of Headers on the hot path: check them once here.
+            Headers(self.pairs)
+        except ValueError as error:
+            raise ValueError(f"SECURITY_HEADERS has an invalid header: {error}") from None
         seconds = config.get("HSTS_SECONDS")
         self.hsts: str | None = None
         if seconds:
@@ -53,7 +61,11 @@ class SecurityHeaders:
             self.hsts = value
         policy = config.get("CONTENT_SECURITY_POLICY")
         if isinstance(policy, t.Mapping):
-            policy = "; ".join(f"{name} {value}".strip() for name, value in policy.items())
+            policy = "; ".join(
+                f"{name} {_sources(value)}".strip()
+                for name, value in policy.items()
+                if value is not None and value is not False
+            )
         if policy is not None and any(c in policy for c in "\r\n\0"):
             raise ValueError("CONTENT_SECURITY_POLICY contains CR, LF or NUL.")
         self.csp: str | None = policy or None
@@ -93,6 +105,16 @@ class SecurityHeaders:
             if "{nonce}" in policy:
                 policy = policy.replace("{nonce}", request_nonce(request))
             pairs.append(("Content-Security-Policy", policy))
+
+
+def _sources(value: t.Any) -> str:
+    """A directive's value in the dict form of the policy: a string as it is, a list or tuple
+    of sources joined by spaces (``["'self'", "'nonce-{nonce}'"]``), ``True`` for none."""
+    if value is True:
+        return ""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return " ".join(str(source) for source in value)
+    return str(value)
 
 
 def request_nonce(request: Request) -> str:

@@ -4,14 +4,20 @@ The ``Host`` header is chosen by the client. An app that builds absolute URLs fr
 reset links, redirects) can be made to point them at an attacker's site, and a cache in front can
 be poisoned with such pages. With ``TRUSTED_HOSTS`` set, any other host is refused with 400
 before a view runs. A name starting with a dot (``.example.com``) allows that domain and all of
-its subdomains. This module only compares strings.
+its subdomains. A ``Host`` that is not a host name at all (``evil.com/.example.com``, with a
+``/``, ``@``, ``?`` or ``#`` that would make a URL built from it point elsewhere) is refused
+before any pattern is tried. This module only compares strings.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..exceptions import BadHost
+
+# A name (letters, digits, "-", "_" and dots) or a bracketed IPv6 address, then an optional port.
+_HOST_RE = re.compile(r"([a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)
 
 
 class UntrustedHost(BadHost):
@@ -26,10 +32,19 @@ def _split_port(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
+def _host_name(host: str) -> str | None:
+    """The name in a ``Host`` header, without its port and final dot; None when the header is
+    not a host name and an optional port."""
+    match = _HOST_RE.fullmatch(host.strip().lower())
+    if match is None:
+        return None
+    return match[1].rstrip(".") or None
+
+
 def host_is_trusted(host: str, trusted_hosts: Iterable[str]) -> bool:
     """Whether ``host`` (a Host header, port allowed) matches one of ``trusted_hosts``."""
-    name = _split_port(host)
-    if not name:
+    name = _host_name(host)
+    if name is None:
         return False
     for pattern in trusted_hosts:
         pattern = pattern.lower().rstrip(".")

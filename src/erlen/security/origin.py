@@ -40,29 +40,49 @@ def check_cross_origin(request: Request, trusted_origins: frozenset[str]) -> Non
     site; return quietly otherwise."""
     if request.method in SAFE_METHODS:
         return
+    _check_site(request, request.scheme, trusted_origins)
+
+
+def check_websocket_origin(request: Request, trusted_origins: frozenset[str]) -> None:
+    """Raise ``CrossOriginRefused`` for a WebSocket handshake a page on another site started.
+
+    The handshake is a GET, but browsers let any page open a socket to any site, with the
+    user's cookies (cross-site WebSocket hijacking); so it is judged like an unsafe request,
+    its ``ws``/``wss`` scheme read as ``http``/``https`` to compare with ``Origin``."""
+    scheme = {"ws": "http", "wss": "https"}.get(request.scheme, request.scheme)
+    _check_site(request, scheme, trusted_origins)
+
+
+def _check_site(request: Request, scheme: str, trusted_origins: frozenset[str]) -> None:
     headers = request.headers
     fetch_site = headers.get("Sec-Fetch-Site")
     origin = headers.get("Origin")
     if fetch_site is not None:
         if fetch_site in _PASS:
             return
-    elif origin is None or origin.lower() == f"{request.scheme}://{request.host}".lower():
+    elif origin is None or origin.lower() == f"{scheme}://{request.host}".lower():
         return
-    if origin is not None and origin in trusted_origins:
+    if origin is not None and origin.lower() in trusted_origins:
         return
     raise CrossOriginRefused()
 
 
 def cross_origin_exempt(view: F) -> F:
     """Let ``view`` accept cross-origin unsafe requests (a webhook, a public API called from
-    other sites with its own authentication). It is exempt from the ``CSRF_TOKENS`` check too."""
+    other sites with its own authentication). It is exempt from the ``CSRF_TOKENS`` check too.
+    It also marks a class-based view: ``@cross_origin_exempt class Hook(MethodView)``."""
     view.cross_origin_exempt = True  # type: ignore[attr-defined]
     return view
 
 
 def is_exempt(view: t.Callable[..., t.Any] | None) -> bool:
+    """Whether ``view`` (or a function it wraps with ``functools.wraps``, or the class a
+    class-based view was made from) is marked ``cross_origin_exempt``."""
     while view is not None:
         if getattr(view, "cross_origin_exempt", False):
+            return True
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None and getattr(view_class, "cross_origin_exempt", False):
             return True
         view = getattr(view, "__wrapped__", None)
     return False

@@ -6,16 +6,25 @@ them unless ``TRUSTED_PROXIES`` says whom to believe: a number (that many proxie
 appending to ``X-Forwarded-For``) or a list of proxy addresses and networks (the chain is
 believed hop by hop from the right while each hop is one of them). The adapters apply this to the
 environ or scope before the request is built, so ``request.remote_addr``, ``scheme``, ``host`` and
-``url_for(_external=True)`` all see the client's view. Nothing here runs unless it is set.
+``url_for(_external=True)`` all see the client's view. A forwarded host that is not a host name,
+or a prefix that is not a path, is ignored: either could make absolute URLs point elsewhere.
+Nothing here runs unless it is set.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import typing as t
 from collections.abc import Sequence
 
+from .hosts import _HOST_RE
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# A path prefix: "/" then path segments. Anything else ("@evil.example", "//evil.example",
+# control characters) would change where the app's absolute URLs point, so it is ignored.
+_PREFIX_RE = re.compile(r"(?:/[\w.~!$&'()*+,;=:@%-]+)+/?", re.ASCII)
 
 
 class ProxyRules:
@@ -72,6 +81,21 @@ def _last(value: str | None, hops: int) -> str | None:
     return parts[-hops] or None
 
 
+def _host(value: str | None) -> str | None:
+    """A forwarded host, if it is a host name with an optional port."""
+    return value if value and _HOST_RE.fullmatch(value.lower()) else None
+
+
+def _port(value: str | None) -> str | None:
+    """A forwarded port, if it is one (ASCII digits only: ``"²".isdigit()`` is true)."""
+    return value if value and value.isascii() and value.isdigit() and len(value) <= 5 else None
+
+
+def _prefix(value: str | None) -> str | None:
+    """A forwarded path prefix without its final slash, if it is a path."""
+    return value.rstrip("/") if value and _PREFIX_RE.fullmatch(value) else None
+
+
 def _without_port(host: str) -> str:
     if host.endswith("]") or ":" not in host:
         return host
@@ -90,25 +114,27 @@ def apply_to_environ(environ: dict[str, t.Any], rules: ProxyRules) -> None:
     proto = _last(environ.get("HTTP_X_FORWARDED_PROTO"), hops)
     if proto in ("http", "https"):
         environ["wsgi.url_scheme"] = proto
-    host = _last(environ.get("HTTP_X_FORWARDED_HOST"), hops)
+    host = _host(_last(environ.get("HTTP_X_FORWARDED_HOST"), hops))
     if host:
         environ["HTTP_HOST"] = host
-    port = _last(environ.get("HTTP_X_FORWARDED_PORT"), hops)
-    if port and port.isdigit():
+    port = _port(_last(environ.get("HTTP_X_FORWARDED_PORT"), hops))
+    if port:
         environ["SERVER_PORT"] = port
         name = _without_port(environ.get("HTTP_HOST", ""))
         if name:
             environ["HTTP_HOST"] = f"{name}:{port}"
-    prefix = _last(environ.get("HTTP_X_FORWARDED_PREFIX"), hops)
+    prefix = _prefix(_last(environ.get("HTTP_X_FORWARDED_PREFIX"), hops))
     if prefix:
-        environ["SCRIPT_NAME"] = prefix.rstrip("/")
+        environ["SCRIPT_NAME"] = prefix
 
 
 def apply_to_scope(scope: dict[str, t.Any], rules: ProxyRules) -> dict[str, t.Any]:
     """A copy of an ASGI scope as the client saw the request (the original is left alone)."""
-    headers: dict[bytes, str] = {
-        name: value.decode("latin-1") for name, value in scope.get("headers", ())
-    }
+    headers: dict[bytes, str] = {}
+    for raw_name, raw_value in scope.get("headers", ()):
+        # A header sent on several lines is one list, as a WSGI server joins it.
+        name, value = raw_name.lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     peer = scope["client"][0] if scope.get("client") else None
     client, hops = rules.client(peer, headers.get(b"x-forwarded-for"))
     if hops == 0:
@@ -120,14 +146,20 @@ def apply_to_scope(scope: dict[str, t.Any], rules: ProxyRules) -> dict[str, t.An
         if scope["type"] == "websocket":
             proto = "wss" if proto == "https" else "ws"
         scope["scheme"] = proto
-    host = _last(headers.get(b"x-forwarded-host"), hops)
+    host = _host(_last(headers.get(b"x-forwarded-host"), hops))
+    port = _port(_last(headers.get(b"x-forwarded-port"), hops))
+    if port:
+        name = _without_port(host or headers.get(b"host", ""))
+        if name:
+            host = f"{name}:{port}"
+        server = scope.get("server")
+        scope["server"] = (server[0] if server else name, int(port))
     if host:
         scope["headers"] = [
             (name, value) for name, value in scope.get("headers", ()) if name != b"host"
         ] + [(b"host", host.encode("latin-1"))]
-    prefix = _last(headers.get(b"x-forwarded-prefix"), hops)
+    prefix = _prefix(_last(headers.get(b"x-forwarded-prefix"), hops))
     if prefix:
-        prefix = prefix.rstrip("/")
         scope["root_path"] = prefix
         if not scope["path"].startswith(prefix + "/") and scope["path"] != prefix:
             scope["path"] = prefix + scope["path"]

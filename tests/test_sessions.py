@@ -399,3 +399,25 @@ def test_session_new_flag(app: Erlen) -> None:
     assert client.get("/new").text == "True"
     client.get("/set?a=1")
     assert client.get("/new").text == "False"
+
+
+def test_cookies_signed_with_itsdangerous_own_key_derivation_still_verify() -> None:
+    """erlen derives the signing key once; the signatures must be the bytes itsdangerous makes
+    when it derives the key itself, so cookies from before (or from other code) stay valid."""
+    import hashlib
+    import secrets
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    from erlen.sessions import session_json_serializer
+
+    app = make_app(SECRET_KEY=secrets.token_hex())
+    plain = URLSafeTimedSerializer(
+        app.config["SECRET_KEY"],
+        salt="cookie-session",
+        serializer=session_json_serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+    client = app.test_client()
+    client.set_cookie("session", plain.dumps({"user": "ann"}))
+    assert client.get("/get").get_json() == {"user": "ann"}

@@ -11,6 +11,7 @@ Nothing here runs unless a view touches ``session``.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import typing as t
 from collections.abc import MutableMapping
@@ -247,25 +248,48 @@ class SecureCookieSessionInterface(SessionInterface):
         setting; in debug, an app without a key gets a random key for this process (sessions
         end when it restarts) and a warning.
         """
-        key = signing_key(app)
-        if key is None:
-            return None
-        keys: list[str | bytes] = [*(app.config["SECRET_KEY_FALLBACKS"] or ()), key]
-        # Building a signer derives keys: keep one per app for as long as the keys stay.
-        cached = app.extensions.get("erlen.session_signer")
-        if cached is not None and cached[0] == keys and cached[1] is self:
-            return t.cast(URLSafeTimedSerializer, cached[2])
-        signer = URLSafeTimedSerializer(
-            keys,  # type: ignore[arg-type]
-            salt=self.salt,
-            serializer=self.serializer,
-            signer_kwargs={
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            },
+        config = app.config
+        # Checking the key and deriving the signing keys cost more than a signature: do it
+        # once per app for as long as the settings it depends on stay the same.
+        marker = (
+            config["SECRET_KEY"],
+            tuple(config["SECRET_KEY_FALLBACKS"] or ()),
+            bool(config["DEBUG"]),
+            bool(config["TESTING"]),
+            self.salt,
+            self.key_derivation,
+            self.digest_method,
         )
-        app.extensions["erlen.session_signer"] = (keys, self, signer)
+        cached = app.extensions.get("erlen.session_signer")
+        if cached is not None and cached[0] == marker and cached[1] is self:
+            return t.cast("URLSafeTimedSerializer | None", cached[2])
+        key = signing_key(app)
+        signer: URLSafeTimedSerializer | None = None
+        if key is not None:
+            keys: list[str | bytes] = [*(config["SECRET_KEY_FALLBACKS"] or ()), key]
+            key_derivation = self.key_derivation
+            if key_derivation == "hmac":
+                # What itsdangerous would derive on every call, derived here once: the
+                # signatures are the same bytes, so existing cookies stay valid.
+                keys = [self._derive(k) for k in keys]
+                key_derivation = "none"
+            signer = URLSafeTimedSerializer(
+                keys,  # type: ignore[arg-type]
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+        app.extensions["erlen.session_signer"] = (marker, self, signer)
         return signer
+
+    def _derive(self, key: str | bytes) -> bytes:
+        secret = key.encode() if isinstance(key, str) else key
+        mac = hmac.new(secret, digestmod=self.digest_method)
+        mac.update(self.salt.encode())
+        return mac.digest()
 
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)

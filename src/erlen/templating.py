@@ -20,6 +20,7 @@ first time something uses it, and no hook is added to the request path.
 from __future__ import annotations
 
 import typing as t
+from collections import ChainMap
 from functools import cached_property
 
 from jinja2 import BaseLoader, Template, TemplateNotFound
@@ -288,7 +289,17 @@ def _current_app(what: str) -> Erlen:
     return ctx.app
 
 
+def _flatten_globals(template: Template) -> None:
+    """Jinja keeps a template's globals as a ``ChainMap`` over the environment's and copies it
+    on every render through Python-level lookups; a plain dict copies in C. The app's template
+    globals are registered at setup, before the first request, so copying them once per loaded
+    template loses nothing (a template reloaded from disk is flattened again)."""
+    if type(template.globals) is ChainMap:
+        template.globals = dict(template.globals)
+
+
 def _render(app: Erlen, template: Template, context: dict[str, t.Any]) -> str:
+    _flatten_globals(template)
     app.update_template_context(context)
     from .signals import before_render_template, template_rendered
 

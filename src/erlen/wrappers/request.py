@@ -23,8 +23,9 @@ from ..datastructures import (
     ImmutableMultiDict,
     MultiDict,
 )
-from ..exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from ..exceptions import BadRequest, ClientDisconnected, HTTPException, UnsupportedMediaType
 from ..formparser import parse_form_data, parse_query_string
+from ..globals import _cv_context
 from ..http import parse_cookie, parse_options_header
 from ..streams import LimitedStream, Readable
 
@@ -317,10 +318,35 @@ class Request:
                 self._load_form_data()
                 data = self.__dict__.get("_cached_data")
             if data is None:
-                data = self.stream.read()
+                data = self._read_declared_body()
+                if data is None:
+                    data = self.stream.read()
                 if cache:
                     self.__dict__["_cached_data"] = data
         return data.decode("utf-8", "replace") if as_text else data
+
+    def _read_declared_body(self) -> bytes | None:
+        """The body in bounded reads straight from the input when its length is declared and
+        within the limit (the common case); None sends the caller through ``stream``, which
+        handles everything else (no length, over the limit, a malformed length)."""
+        raw = self._input
+        if raw is None or "stream" in self.__dict__:
+            return None
+        length = self.content_length
+        limit = self._limits[0]
+        if length is None or (limit is not None and length > limit):
+            return None
+        parts = []
+        remaining = length
+        while remaining > 0:
+            chunk = raw.read(remaining)
+            if not chunk:
+                raise ClientDisconnected(
+                    "The client closed the connection before sending the whole request body."
+                )
+            parts.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(parts)
 
     @property
     def data(self) -> bytes:
@@ -438,9 +464,9 @@ def _loads(data: bytes) -> t.Any:
     encoding. A string escaping half a surrogate pair (``"\\ud800"``) is refused too: it is
     not text, and the first view that encoded it (into a response, a database) would fail
     with a 500."""
-    from ..globals import _cv_context
-
-    text = data.decode("utf-8-sig")
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    text = data.decode("utf-8")
     ctx = _cv_context.get(None)
     value = ctx.app.json.loads(text) if ctx is not None else _json.loads(text)
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):

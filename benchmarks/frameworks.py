@@ -2,7 +2,9 @@
 
 A framework is a column: a label, the module in ``benchmarks/apps/`` that builds its apps, the
 protocol it is driven through and the distribution its version is read from. A framework that
-is not installed shows "n/a" with how to install it, rather than stopping the run.
+is not installed shows "n/a" with how to install it, rather than stopping the run. An app
+module may hold ``NOTES``, scenario name to a sentence: where the framework stands in for a
+feature it lacks, the table marks the cell and prints the sentence under it.
 """
 
 from __future__ import annotations
@@ -29,13 +31,23 @@ class Framework:
 
     def build(self, scenario: str) -> Any:
         """A fresh app for ``scenario``; raises ``Unavailable`` with the reason if none."""
+        return getattr(self._module(), self.protocol)(scenario)
+
+    def note(self, scenario: str) -> str | None:
+        """How this framework stands in for a feature ``scenario`` needs, if it lacks one."""
         try:
-            module = importlib.import_module(f"benchmarks.apps.{self.module}")
+            notes: dict[str, str] = getattr(self._module(), "NOTES", {})
+        except Unavailable:
+            return None
+        return notes.get(scenario)
+
+    def _module(self) -> Any:
+        try:
+            return importlib.import_module(f"benchmarks.apps.{self.module}")
         except ImportError as error:
             if error.name is None or error.name.startswith("benchmarks"):
                 raise
             raise Unavailable(INSTALL_HINT) from error
-        return getattr(module, self.protocol)(scenario)
 
     @property
     def is_erlen(self) -> bool:
@@ -61,7 +73,19 @@ ASGI: tuple[Framework, ...] = (
 GROUPS: dict[Group, tuple[Framework, ...]] = {"wsgi": WSGI, "asgi": ASGI}
 
 #: Reported with the results: every framework, and what they are built on.
-DISTRIBUTIONS = ("erlen", "falcon", "bottle", "flask", "werkzeug", "starlette", "quart", "jinja2")
+DISTRIBUTIONS = (
+    "erlen",
+    "falcon",
+    "bottle",
+    "flask",
+    "werkzeug",
+    "starlette",
+    "quart",
+    "jinja2",
+    "gunicorn",
+    "uvicorn",
+    "h11",
+)
 
 
 def version(distribution: str) -> str:

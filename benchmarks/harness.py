@@ -1,37 +1,43 @@
-"""The run: for each group, scenario and framework, build the app, check it, time it.
+"""The run: the in-process part, then the end-to-end part (``e2e.py``), then the report.
 
+In process, for each group, scenario and framework: build the app, check it, time it.
 Everything happens in one process, one framework at a time. Before an app is timed, its answer
 to the scenario's request is checked against what the scenario expects; a wrong answer stops
 the run with the reason, since timing a wrong answer would compare different work. A framework
 that lacks what a scenario needs is reported as "n/a" with the reason, and the run goes on.
-Progress goes to stderr; the tables go to stdout and, after a full run, to the docs.
+The end-to-end part starts after the in-process part has ended, so the two never share the CPU.
+Progress goes to stderr; the tables go to stdout and, after a full run, to the docs together
+with the picture.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
+import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import report
+from benchmarks import e2e, plot, report, wrk
 from benchmarks.apps import ROUTE_COUNT, Unavailable
 from benchmarks.drivers import ASGIDriver, Driver, Lifespan, WSGIDriver
 from benchmarks.frameworks import GROUPS, Framework, Group
-from benchmarks.report import Cell, GroupResult, RoutingResult, RunResult
+from benchmarks.results import Cell, GroupResult, RoutingResult, RunResult, load_average
 from benchmarks.scenarios import BY_NAME, SCENARIOS, Request, Scenario
+from benchmarks.servers import ServerFailed
 from benchmarks.timing import Measurement, calls, measure
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+PLOT = DOCS.parent / report.PLOT
 
-#: The routing rows compare a small app with a large one; the target is the ratio below.
+#: The routing rows compare a small app with a large one.
 ROUTING_SIZES = (10, ROUTE_COUNT)
-ROUTING_TARGET = 1.2
 
 
 class VerificationFailed(Exception):
@@ -47,18 +53,21 @@ class Settings:
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="benchmarks/run.py",
-        description="Microseconds per request of erlen and its peers, in process.",
+        description="erlen and its peers: microseconds per request in process, then requests"
+        " per second and memory behind a real server (wrk).",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="3 short rounds: a smoke run (never written)"
+        "--quick",
+        action="store_true",
+        help="3 short rounds and short wrk runs: a smoke run (never written)",
     )
     parser.add_argument(
-        "--only", choices=["wsgi", "asgi", "routing"], help="run one group of rows only"
+        "--only", choices=["wsgi", "asgi", "routing", "e2e"], help="run one part only"
     )
     parser.add_argument(
         "--scenario",
         choices=[scenario.name for scenario in SCENARIOS],
-        help="run one scenario only (a 'later' one too)",
+        help="run one scenario only, in process",
     )
     parser.add_argument(
         "--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone"
@@ -77,28 +86,25 @@ def main(argv: Sequence[str]) -> int:
         rounds=args.rounds or (3 if args.quick else 7),
         round_seconds=args.round_seconds or (0.02 if args.quick else 0.2),
     )
-    if args.scenario:
-        scenarios = [BY_NAME[args.scenario]]
-    else:
-        scenarios = [scenario for scenario in SCENARIOS if not scenario.later]
+    scenarios = [BY_NAME[args.scenario]] if args.scenario else list(SCENARIOS)
     groups: list[Group] = [group for group in GROUPS if args.only in (None, group)]
     with_routing = args.only in (None, "routing") and args.scenario in (None, "routes-1000")
+    with_e2e = args.only in (None, "e2e") and args.scenario is None
+    if with_e2e and shutil.which("wrk") is None:
+        print(f"benchmark not started: {wrk.INSTALL_HINT}", file=sys.stderr)
+        return 1
 
     started = time.time()
-    load_before = report.load_average()
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
+    load_before = load_average()
+    print(f"load average (1 min) before: {load_before:.2f}", file=sys.stderr)
     try:
-        results: dict[str, GroupResult] = {
-            group: run_group(group, scenarios, settings, loop) for group in groups
-        }
-        routing = run_routing(settings) if with_routing else None
-    except VerificationFailed as error:
+        results, routing = run_in_process(groups, scenarios, with_routing, settings)
+        end_to_end = e2e.run(e2e.QUICK if args.quick else e2e.E2ESettings()) if with_e2e else None
+    except (VerificationFailed, e2e.CheckFailed, ServerFailed, wrk.WrkFailed) as error:
         print(f"\nbenchmark stopped: {error}", file=sys.stderr)
         return 1
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    load_after = load_average()
+    print(f"load average (1 min) after: {load_after:.2f}", file=sys.stderr)
 
     run = RunResult(
         started=started,
@@ -107,8 +113,8 @@ def main(argv: Sequence[str]) -> int:
         round_seconds=settings.round_seconds,
         groups=results,
         routing=routing,
-        later=[scenario.name for scenario in SCENARIOS if scenario.later],
-        load=(load_before, report.load_average()),
+        e2e=end_to_end,
+        load=(load_before, load_after),
     )
     block = report.render(run)
     print(block)
@@ -124,8 +130,25 @@ def main(argv: Sequence[str]) -> int:
         )
     else:
         report.write_docs(DOCS, block)
-        print(f"\nwritten to {DOCS}", file=sys.stderr)
+        plot.write(run, PLOT)
+        print(f"\nwritten to {DOCS} and {PLOT}", file=sys.stderr)
     return 0
+
+
+def run_in_process(
+    groups: Sequence[Group], scenarios: Sequence[Scenario], with_routing: bool, settings: Settings
+) -> tuple[dict[str, GroupResult], RoutingResult | None]:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        results: dict[str, GroupResult] = {
+            group: run_group(group, scenarios, settings, loop) for group in groups
+        }
+        routing = run_routing(settings) if with_routing else None
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+    return results, routing
 
 
 def run_group(
@@ -136,14 +159,18 @@ def run_group(
 ) -> GroupResult:
     frameworks = GROUPS[group]
     rows: dict[str, dict[str, Cell]] = {}
+    notes: dict[str, dict[str, str]] = {}
     for scenario in scenarios:
         row = rows[scenario.name] = {}
         for framework in frameworks:
             cell = run_cell(framework, scenario, settings, loop)
             row[framework.label] = cell
+            note = framework.note(scenario.name)
+            if note is not None and isinstance(cell, Measurement):
+                notes.setdefault(scenario.name, {})[framework.label] = note
             shown = f"{cell.median_us:8.2f} us/req" if isinstance(cell, Measurement) else cell
             print(f"{group} {scenario.name:13} {framework.label:18} {shown}", file=sys.stderr)
-    return GroupResult(group, [framework.label for framework in frameworks], rows)
+    return GroupResult(group, [framework.label for framework in frameworks], rows, notes)
 
 
 def run_cell(
@@ -154,9 +181,19 @@ def run_cell(
 ) -> Cell:
     """The measurement of one framework on one scenario, or why there is none."""
     try:
-        app = framework.build(scenario.name)
+        with verified_driver(framework, scenario, loop) as driver:
+            return measure(driver.run, settings.rounds, settings.round_seconds)
     except Unavailable as reason:
         return f"n/a ({reason})"
+
+
+@contextlib.contextmanager
+def verified_driver(
+    framework: Framework, scenario: Scenario, loop: asyncio.AbstractEventLoop
+) -> Iterator[Driver]:
+    """A driver of a fresh app for ``scenario`` whose answer was checked, inside the app's
+    lifespan under ASGI; raises ``Unavailable`` if the framework cannot serve the scenario."""
+    app = framework.build(scenario.name)
 
     def driver_for(request: Request) -> Driver:
         if framework.protocol == "wsgi":
@@ -172,7 +209,7 @@ def run_cell(
             request = request.with_header("Cookie", _session_cookie(framework, driver_for(request)))
         driver = driver_for(request)
         verify(framework, scenario, driver)
-        return measure(driver.run, settings.rounds, settings.round_seconds)
+        yield driver
     finally:
         if lifespan is not None:
             lifespan.stop()
@@ -218,4 +255,4 @@ def run_routing(settings: Settings) -> RoutingResult:
             )
         timings[size] = measure(calls(match), settings.rounds, settings.round_seconds)
         print(f"routing {size:5} rules {timings[size].median_us:8.3f} us/match", file=sys.stderr)
-    return RoutingResult(timings, ROUTING_TARGET)
+    return RoutingResult(timings)

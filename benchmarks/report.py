@@ -2,7 +2,8 @@
 
 ``write_docs`` replaces only what lies between the markers ``<!-- bench:start -->`` and
 ``<!-- bench:end -->``: the prose around them is written by people and stays as it is. This
-module only formats; it never runs anything.
+module only formats; it never runs anything. The targets table is ``targets.py``'s, the
+picture ``plot.py``'s.
 """
 
 from __future__ import annotations
@@ -11,97 +12,34 @@ import os
 import platform
 import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks import targets
+from benchmarks.e2e import E2EResult, E2ERow
 from benchmarks.frameworks import DISTRIBUTIONS, version
+from benchmarks.results import Cell, GroupResult, RoutingResult, RunResult
 from benchmarks.timing import Measurement
+from benchmarks.wrk import WrkResult
 
 START = "<!-- bench:start -->"
 END = "<!-- bench:end -->"
 
 #: Above this median spread of the rounds, the run is flagged: another process disturbed it.
 UNSTEADY = 0.10
+#: Above this load average, an end-to-end row is flagged: wrk and the server make 1 to 1.5.
+DISTURBED = 2.0
 
-#: A measurement, or "n/a (the reason)".
-Cell = Measurement | str
+#: The page, when there is none yet: the prose around the markers is written by people.
+INTRO = (
+    "# Benchmarks\n\n`make bench` writes the results below; `docs/benchmarks.md` explains them.\n"
+)
 
-INTRO = """\
-# Benchmarks
+#: Where the picture is, relative to the page.
+PLOT = "img/benchmarks.png"
 
-How long erlen takes to serve one request, next to the frameworks a Flask user would weigh it
-against. Run it yourself with `make bench` (it installs the `bench` extra, then runs
-`benchmarks/run.py`; `--help` lists the options).
-
-## What is measured
-
-- Microseconds per request, in process: no server, no socket, no HTTP parsing. A request is
-  a fresh WSGI environ (a copied dict with a fresh `io.BytesIO` body) or a fresh ASGI scope with
-  `receive` and `send` callables; the whole response is consumed (the WSGI iterable read to its
-  end and closed, the ASGI messages collected). This is the framework's own cost, which is what
-  erlen can change; a real server adds its own cost, the same for every framework.
-- Each app is written the way its framework's documentation teaches (`benchmarks/apps/`). The
-  WSGI erlen app has `def` views, as Flask code has; the ASGI one has `async def` views, as
-  its async peers do. Only the `form-session` apps are set up for sessions: with a secret key,
-  Flask and Quart open the session on every request, and Starlette's session middleware runs
-  on every request.
-- Before an app is timed, its answer is checked (status, content type, body), so every
-  column does the same work. A framework without a feature shows "n/a" and the reason.
-- A figure is the median of 7 rounds of about 0.2 s each, after a calibration that is also the
-  warm-up. The garbage collector stays on (what a framework allocates is part of its cost),
-  with a `gc.collect()` between rounds. One process, one framework at a time. The ASGI apps all
-  run on one event loop, each request in its own task, as under uvicorn.
-- The ratio is a framework's time over erlen's: above 1.00x is slower than erlen. The bare
-  columns are the floor: a hand-written callable that does only the scenario's work, so what
-  the harness itself costs is in that column too.
-- The erlen routing rows time `app.url_map.match_request` alone, hitting the last rule of an
-  app of 10 rules and of one of 1,000 rules: the cost of routing should not grow with the app.
-
-Numbers from one machine at one moment: compare columns within a run, not runs across machines.
-
-## Results
-"""
-
-
-@dataclass(frozen=True)
-class GroupResult:
-    name: str
-    frameworks: list[str]
-    #: scenario name -> framework label -> cell
-    rows: dict[str, dict[str, Cell]]
-
-
-@dataclass(frozen=True)
-class RoutingResult:
-    #: rule count -> time of one match
-    timings: dict[int, Measurement]
-    target: float
-
-    @property
-    def ratio(self) -> float:
-        sizes = sorted(self.timings)
-        return self.timings[sizes[-1]].median_us / self.timings[sizes[0]].median_us
-
-
-@dataclass(frozen=True)
-class RunResult:
-    started: float
-    seconds: float
-    rounds: int
-    round_seconds: float
-    groups: dict[str, GroupResult]
-    routing: RoutingResult | None
-    later: list[str]
-    #: The 1-minute load average before and after the run: other work on the machine shows here.
-    load: tuple[float, float]
-
-
-def load_average() -> float:
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float("nan")
+#: Marks a cell whose framework stands in for a feature it lacks; the note is under the table.
+MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 
 
 def cpu_model() -> str:
@@ -131,9 +69,13 @@ def versions() -> dict[str, str]:
 def render(run: RunResult) -> str:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(run.started))
     host = machine()
+    parts = []
+    if run.groups or run.routing is not None:
+        parts.append(f"in process: median of {run.rounds} rounds of ~{run.round_seconds:g} s")
+    if run.e2e is not None:
+        parts.append(f"end to end: wrk {run.e2e.wrk_version.removeprefix('wrk ')}")
     lines = [
-        f"Run {when}: median of {run.rounds} rounds of ~{run.round_seconds:g} s per cell,"
-        f" {run.seconds:.0f} s in all.",
+        f"Run {when}, {run.seconds:.0f} s in all; {'; '.join(parts)}.",
         "",
         f"- Machine: {host['platform']}; {host['cpu']}; {host['cores']} cores",
         f"- Python: {host['python']}",
@@ -141,6 +83,8 @@ def render(run: RunResult) -> str:
         " (the run itself adds about 1)",
         "- Versions: " + ", ".join(f"{name} {number}" for name, number in versions().items()),
     ]
+    if run.groups:
+        lines += ["", f"![µs per request, in process, log scale]({PLOT})"]
     for group in run.groups.values():
         lines += ["", *_group_table(group)]
     if run.routing is not None:
@@ -148,28 +92,38 @@ def render(run: RunResult) -> str:
     spread = _spread_note(run)
     if spread:
         lines += ["", spread]
-    if run.later:
-        lines += [
-            "",
-            f"Scenarios not switched on yet: {', '.join(run.later)}"
-            " (`benchmarks/scenarios.py`; one can be run with `--scenario NAME`).",
-        ]
+    if run.e2e is not None:
+        lines += ["", *_e2e_table(run.e2e)]
+    verdicts = targets.evaluate(run)
+    if verdicts:
+        lines += ["", *targets.render(verdicts)]
     return "\n".join(lines)
 
 
 def _group_table(group: GroupResult) -> list[str]:
-    erlen = next((label for label in group.frameworks if label.startswith("erlen")), None)
     lines = [
         f"### {group.name.upper()}: µs per request (ratio to erlen)",
         "",
         "| scenario | " + " | ".join(group.frameworks) + " |",
         "| --- |" + " ---: |" * len(group.frameworks),
     ]
+    base = group.erlen
+    footnotes: list[str] = []
     for scenario, cells in group.rows.items():
-        base = cells.get(erlen) if erlen is not None else None
-        base_us = base.median_us if isinstance(base, Measurement) else None
-        shown = [_cell(cells[label], base_us) for label in group.frameworks]
+        base_cell = cells.get(base) if base is not None else None
+        base_us = base_cell.median_us if isinstance(base_cell, Measurement) else None
+        shown = []
+        for label in group.frameworks:
+            text = _cell(cells[label], base_us)
+            note = group.notes.get(scenario, {}).get(label)
+            if note is not None:
+                mark = MARKS[len(footnotes) % len(MARKS)]
+                footnotes.append(f"{mark} {note}")
+                text = f"{text} {mark}"
+            shown.append(text)
         lines.append(f"| {scenario} | " + " | ".join(shown) + " |")
+    for note in footnotes:
+        lines += ["", note]
     return lines
 
 
@@ -183,7 +137,6 @@ def _cell(cell: Cell, base_us: float | None) -> str:
 
 def _routing_table(routing: RoutingResult) -> list[str]:
     sizes = sorted(routing.timings)
-    verdict = "within" if routing.ratio <= routing.target else "NOT within"
     return [
         "### erlen routing: µs per `app.url_map.match_request`, last rule hit",
         "",
@@ -192,8 +145,6 @@ def _routing_table(routing: RoutingResult) -> list[str]:
         "| `/api/r<i>/<int:id>` | "
         + " | ".join(f"{routing.timings[size].median_us:.3f}" for size in sizes)
         + f" | {routing.ratio:.2f}x |",
-        "",
-        f"The ratio is {verdict} the target of {routing.target:.1f}x.",
     ]
 
 
@@ -221,6 +172,50 @@ def _spread_note(run: RunResult) -> str:
     return note
 
 
+def _e2e_table(e2e: E2EResult) -> list[str]:
+    settings = e2e.settings
+    lines = [
+        f"### End to end: one worker on loopback, wrk -t1 -c{settings.connections}",
+        "",
+        f"{e2e.seconds:.0f} s; load average (1 min) {e2e.load[0]:.2f} before, {e2e.load[1]:.2f}"
+        " after.",
+        "",
+        f"| server | framework | hello req/s | hello p99 | mix req/s | mix p99"
+        f" | RSS after {settings.warmup:,} | RSS after {settings.requests:,} more | growth"
+        " | load |",
+        "| --- | --- |" + " ---: |" * 8,
+    ]
+    for row in e2e.rows:
+        hello, mix = row.throughput, row.sustained
+        lines.append(
+            f"| {row.spec.settings} | {row.spec.label} | {hello.per_second:,.0f}"
+            f" | {hello.p99_ms:.2f} ms | {mix.per_second:,.0f} | {mix.p99_ms:.2f} ms"
+            f" | {row.rss_warm_kib / 1024:.1f} MiB | {row.rss_after_kib / 1024:.1f} MiB"
+            f" | {row.growth_kib:+,} KiB | {row.load:.2f} |"
+        )
+    mixes = sorted({row.mix for row in e2e.rows}, key=len, reverse=True)
+    lines += [
+        "",
+        "The mix, in turn: " + "; ".join(_mix_note(mix, e2e.rows) for mix in mixes) + ".",
+        "",
+        f"Load: the 1-minute load average as the server's run ended. wrk and the server make"
+        f" 1 to 1.5; above {DISTURBED:g}, other work shared the CPU during that run, and its"
+        " latencies say more about that work than about the framework.",
+    ]
+    disturbed = [row.spec.label for row in e2e.rows if row.load > DISTURBED]
+    if disturbed:
+        lines[-1] += f" **Disturbed**: {', '.join(disturbed)}."
+    problems = [f"{row.spec.label}: {problem}" for row in e2e.rows for problem in row.problems]
+    if problems:
+        lines += ["", "**Errors under load**: " + "; ".join(problems) + "."]
+    return lines
+
+
+def _mix_note(mix: tuple[str, ...], rows: list[E2ERow]) -> str:
+    labels = [row.spec.label for row in rows if row.mix == mix]
+    return f"{', '.join(mix)} ({', '.join(labels)})"
+
+
 def as_json(run: RunResult) -> dict[str, Any]:
     def cell(value: Cell) -> dict[str, Any]:
         if isinstance(value, Measurement):
@@ -246,6 +241,7 @@ def as_json(run: RunResult) -> dict[str, Any]:
                     scenario: {label: cell(value) for label, value in cells.items()}
                     for scenario, cells in group.rows.items()
                 },
+                "notes": group.notes,
             }
             for name, group in run.groups.items()
         },
@@ -254,10 +250,47 @@ def as_json(run: RunResult) -> dict[str, Any]:
         else {
             "median_us": {str(size): m.median_us for size, m in run.routing.timings.items()},
             "ratio": run.routing.ratio,
-            "target": run.routing.target,
         },
-        "later": run.later,
+        "e2e": None if run.e2e is None else _e2e_json(run.e2e),
+        "targets": [
+            {"target": v.target, "measured": v.measured, "holds": v.holds, "why": v.why}
+            for v in targets.evaluate(run)
+        ],
         "load": list(run.load),
+    }
+
+
+def _e2e_json(e2e: E2EResult) -> dict[str, Any]:
+    def wrk_json(result: WrkResult) -> dict[str, Any]:
+        return {
+            "requests": result.requests,
+            "seconds": result.seconds,
+            "per_second": result.per_second,
+            "p50_ms": result.p50_ms,
+            "p99_ms": result.p99_ms,
+            "errors": result.errors,
+            "statuses": {str(code): n for code, n in result.statuses.items()},
+        }
+
+    return {
+        "wrk": e2e.wrk_version,
+        "seconds": e2e.seconds,
+        "load": list(e2e.load),
+        "settings": vars(e2e.settings),
+        "rows": [
+            {
+                "framework": row.spec.label,
+                "server": row.spec.settings,
+                "mix": list(row.mix),
+                "hello": wrk_json(row.throughput),
+                "mix_run": wrk_json(row.sustained),
+                "rss_warm_kib": row.rss_warm_kib,
+                "rss_after_kib": row.rss_after_kib,
+                "load": row.load,
+                "problems": row.problems,
+            }
+            for row in e2e.rows
+        ],
     }
 
 

@@ -1,8 +1,7 @@
 """The scenarios: for each, the request sent and what a correct answer looks like.
 
-This module is the registry: the harness runs the scenarios in the order of ``SCENARIOS``.
-A scenario marked ``later`` is not run by default (it can still be asked for with
-``--scenario NAME``); switching it on is changing that flag. The apps that serve these requests
+This module is the registry: the harness runs the scenarios in the order of ``SCENARIOS``, and
+the end-to-end run sends the same requests over a socket. The apps that serve these requests
 live in ``benchmarks/apps/``; this module never builds or calls an app.
 """
 
@@ -96,8 +95,6 @@ class Scenario:
     summary: str
     request: Request
     check: Check
-    #: Not run unless asked for by name; a later change switches it on.
-    later: bool = False
     #: The request carries the session cookie that a first, cookie-less request was given.
     session: bool = False
 
@@ -195,7 +192,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         f"GET /page -> a Jinja2 page of {len(ROWS)} rows, each escaped",
         Request("GET", "/page"),
         _check_template,
-        later=True,
     ),
     Scenario(
         "form-session",
@@ -204,7 +200,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         .with_header("Origin", f"http://{HOST}")
         .with_header("Sec-Fetch-Site", "same-origin"),
         _check_form_session,
-        later=True,
         session=True,
     ),
     Scenario(

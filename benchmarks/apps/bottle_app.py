@@ -25,6 +25,12 @@ from benchmarks.apps import (
     route_response,
 )
 
+#: What the table says under a cell where Bottle stands in for a feature it lacks.
+NOTES = {
+    "form-session": "Bottle has no sessions: the session is JSON in its signed cookie"
+    " (`secret=`), which Bottle pickles.",
+}
+
 # Bottle caches a compiled template per (lookup list, name): one list, kept, keeps the cache.
 _LOOKUP = [str(TEMPLATE_FOLDER)]
 _JINJA_SETTINGS = {"autoescape": True}

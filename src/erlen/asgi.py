@@ -65,10 +65,7 @@ class ASGIApp:
         body = ASGIBody(receive, asyncio.get_running_loop())
         request = app._asgi_request_class(scope, body, app._limits)
         ctx = RequestContext(app, request)
-        outer = _cv_context.get(None)
-        if outer is not None and outer.app is app:
-            ctx._g = outer.g
-            ctx.owns_app_context = False
+        ctx._adopt_outer()
         token = _cv_context.set(ctx)
         error: BaseException | None = None
         signals = _signal_switch.active

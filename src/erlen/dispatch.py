@@ -281,15 +281,19 @@ class DispatchMixin:
 
     # teardown
 
+    def _teardown_funcs(self, ctx: RequestContext) -> tuple[t.Callable[..., t.Any], ...]:
+        """The ``teardown_request`` functions of the request's endpoint (all of them when it
+        matched none), innermost blueprint first."""
+        app: Erlen = self  # type: ignore[assignment]
+        rule = ctx.request.url_rule
+        plan = app._sync_plans.get(rule.endpoint if rule is not None else None)
+        return plan.teardown if plan is not None else app._teardown_everything
+
     def _has_teardown(self, ctx: RequestContext) -> bool:
         app: Erlen = self  # type: ignore[assignment]
-        request = ctx.request
-        rule = request.url_rule
-        plan = app._sync_plans.get(rule.endpoint if rule is not None else None)
-        funcs = plan.teardown if plan is not None else app._teardown_everything
         return bool(
-            funcs
-            or request._uploads
+            app._teardown_funcs(ctx)
+            or ctx.request._uploads
             or (ctx.owns_app_context and app.teardown_appcontext_funcs)
             or _signal_switch.active
         )
@@ -299,9 +303,7 @@ class DispatchMixin:
         teardown if the request owned it. Costs nothing when there is nothing to do."""
         app: Erlen = self  # type: ignore[assignment]
         request = ctx.request
-        rule = request.url_rule
-        plan = app._sync_plans.get(rule.endpoint if rule is not None else None)
-        funcs = plan.teardown if plan is not None else app._teardown_everything
+        funcs = app._teardown_funcs(ctx)
         app_funcs = app.teardown_appcontext_funcs if ctx.owns_app_context else None
         signals = _signal_switch.active
         if not (funcs or app_funcs or request._uploads or signals):

@@ -15,6 +15,8 @@ import threading
 import typing as t
 from urllib.parse import quote_from_bytes
 
+from .wsgi import EnvironHeaders
+
 if t.TYPE_CHECKING:
     from .app import Erlen
 
@@ -23,15 +25,10 @@ Message = dict[str, t.Any]
 
 def scope_from_environ(environ: dict[str, t.Any], kind: str = "http") -> dict[str, t.Any]:
     """An ASGI scope for the request a WSGI environ describes."""
-    headers: list[tuple[bytes, bytes]] = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:]
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key
-        else:
-            continue
-        headers.append((name.replace("_", "-").lower().encode("latin-1"), value.encode("latin-1")))
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in EnvironHeaders(environ)._list
+    ]
     if environ.get("wsgi.input_terminated") and not environ.get("CONTENT_LENGTH"):
         # A body of unknown length, as an HTTP/1.1 client sends it.
         headers.append((b"transfer-encoding", b"chunked"))

@@ -813,3 +813,26 @@ def test_response_is_a_wsgi_app(app: Erlen) -> None:
     response = app.test_client().get("/anything")
     assert response.status_code == 203
     assert response.text == "direct"
+
+
+def test_a_custom_request_class_is_used_under_both_protocols() -> None:
+    from erlen import Request
+
+    class ShopRequest(Request):
+        @property
+        def wants_json(self) -> bool:
+            return "application/json" in self.headers.get("Accept", "")
+
+    app = Erlen(__name__)
+    app.request_class = ShopRequest
+
+    @app.get("/")
+    def index() -> dict[str, bool]:
+        return {
+            "subclass": isinstance(request._get_current_object(), ShopRequest),
+            "wants_json": request.wants_json,
+        }  # type: ignore[attr-defined]
+
+    for asgi in (False, True):
+        response = app.test_client(asgi=asgi).get("/", headers={"Accept": "application/json"})
+        assert response.json == {"subclass": True, "wants_json": True}

@@ -16,7 +16,7 @@ from urllib.parse import unquote_to_bytes
 
 from .datastructures import Headers, ReadOnlyHeaders
 from .exceptions import BadRequest, BadRequestKeyError, ClientDisconnected
-from .wrappers.request import Limits, Request
+from .wrappers.request import Limits, Request, request_class_over
 
 Message = dict[str, t.Any]
 
@@ -258,9 +258,4 @@ def _environ_from_scope(scope: dict[str, t.Any]) -> dict[str, t.Any]:
 
 def scope_request_class(request_class: type[Request]) -> type[ScopeRequest]:
     """``request_class`` reading its fields from an ASGI scope."""
-    if request_class is Request:
-        return ScopeRequest
-    return t.cast(
-        "type[ScopeRequest]",
-        type(request_class.__name__, (ScopeRequest, request_class), {"__slots__": ()}),
-    )
+    return request_class_over(ScopeRequest, request_class)

@@ -19,7 +19,7 @@ from .security.proxies import apply_to_environ
 from .signals import appcontext_popped, appcontext_pushed
 from .signals import lifecycle as _signal_switch
 from .signals import send as _send_signal
-from .wrappers.request import Request
+from .wrappers.request import Request, request_class_over
 from .wrappers.response import _STATUS_LINES, Response, status_line
 
 if t.TYPE_CHECKING:
@@ -190,12 +190,7 @@ class EnvironRequest(Request):
 
 def wsgi_request_class(request_class: type[Request]) -> type[EnvironRequest]:
     """``request_class`` reading its fields from a WSGI environ."""
-    if request_class is Request:
-        return EnvironRequest
-    return t.cast(
-        "type[EnvironRequest]",
-        type(request_class.__name__, (EnvironRequest, request_class), {"__slots__": ()}),
-    )
+    return request_class_over(EnvironRequest, request_class)
 
 
 def make_request(app: Erlen, environ: dict[str, t.Any]) -> Request:

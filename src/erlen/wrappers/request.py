@@ -498,3 +498,18 @@ def _has_lone_surrogate(value: t.Any) -> bool:
 
 
 __all__ = ["Limits", "MultiDict", "Request", "UserAgent"]
+
+
+SourceRequest = t.TypeVar("SourceRequest", bound=Request)
+
+
+def request_class_over(
+    source: type[SourceRequest], request_class: type[Request]
+) -> type[SourceRequest]:
+    """The app's ``request_class`` with its fields read by ``source``, the adapter's subclass
+    that reads them from a WSGI environ or an ASGI scope; built once per app, so a user's
+    subclass keeps its own methods and ``isinstance(request, request_class)`` holds."""
+    if request_class is Request:
+        return source
+    combined = type(request_class.__name__, (source, request_class), {"__slots__": ()})
+    return t.cast("type[SourceRequest]", combined)

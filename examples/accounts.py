@@ -25,7 +25,7 @@ app.config.from_prefixed_env()
 init_app(app)
 if isinstance(app.session_interface, RedisSessionInterface):
     # Count limits in the same Redis, so that they hold across every process together.
-    app.config["RATELIMIT_STORAGE"] = RedisStorage(app.session_interface.redis)
+    app.config["RATE_LIMIT_STORAGE"] = RedisStorage(app.session_interface.redis)
 
 
 @app.get("/me")

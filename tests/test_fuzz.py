@@ -723,7 +723,7 @@ class Blog:
             "erlen_blog", reason="examples/blog is not installed: pip install -e examples/blog"
         )
         self.app = blog.create_app(
-            {"TESTING": True, "DATABASE": str(folder / "blog.sqlite"), "RATELIMIT_ENABLED": False}
+            {"TESTING": True, "DATABASE": str(folder / "blog.sqlite"), "RATE_LIMITS_ENABLED": False}
         )
         self.clients: dict[str, ErlenClient] = {}
 

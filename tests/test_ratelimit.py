@@ -75,7 +75,7 @@ def protocol(request: pytest.FixtureRequest) -> str:
 def app(storage: RateLimitStorage) -> Erlen:
     app = Erlen(__name__)
     app.config["TESTING"] = True
-    app.config["RATELIMIT_STORAGE"] = storage
+    app.config["RATE_LIMIT_STORAGE"] = storage
     return app
 
 
@@ -602,7 +602,7 @@ def test_stacked_limits_with_different_keys(app: Erlen, client: t.Any) -> None:
 
 
 def test_disabled_by_config(app: Erlen, client: t.Any) -> None:
-    app.config["RATELIMIT_ENABLED"] = False
+    app.config["RATE_LIMITS_ENABLED"] = False
 
     @app.route("/")
     @limit("1/minute")

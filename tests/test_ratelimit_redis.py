@@ -88,7 +88,7 @@ def test_clear_forgets_its_own_keys_only(
 
 def make_app(storage: RedisStorage) -> Erlen:
     app = Erlen(__name__)
-    app.config.update(TESTING=True, RATELIMIT_STORAGE=storage)
+    app.config.update(TESTING=True, RATE_LIMIT_STORAGE=storage)
 
     @app.route("/sync")
     @limit("5/minute")

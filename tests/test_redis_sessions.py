@@ -199,7 +199,7 @@ def test_a_permanent_session_is_refreshed_on_each_request(
     client.get("/permanent")
     cookie = client.get_cookie("session")
     assert cookie is not None and cookie.expires is not None
-    assert cookie.expires == pytest.approx(time.time() + LIFETIME, abs=5)
+    assert cookie.expires.timestamp() == pytest.approx(time.time() + LIFETIME, abs=5)
     (sid,) = session_ids(redis_client)
     redis_client.expire(f"session:{sid}", 10)
     response = client.get("/get")

@@ -67,4 +67,5 @@ def test_instance_path_of_an_installed_package(
     sys.modules.pop("shopinst", None)
     import shopinst  # type: ignore[import-not-found]
 
-    assert shopinst.app.instance_path == str(Path(sys.prefix) / "var" / "shopinst-instance")
+    # The prefix is the one that site-packages folder belongs to.
+    assert shopinst.app.instance_path == str(tmp_path / "var" / "shopinst-instance")

@@ -331,7 +331,7 @@ def blog(tmp_path: t.Any) -> t.Any:
         "erlen_blog", reason="examples/blog is not installed: pip install -e examples/blog"
     )
     app = erlen_blog.create_app(
-        {"TESTING": True, "DATABASE": str(tmp_path / "blog.sqlite"), "RATELIMIT_ENABLED": False}
+        {"TESTING": True, "DATABASE": str(tmp_path / "blog.sqlite"), "RATE_LIMITS_ENABLED": False}
     )
     client = app.test_client()
     fields = {"username": "ann", "password": "ann-password-1"}

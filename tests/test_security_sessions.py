@@ -6,8 +6,10 @@ ASGI; the fixation test also runs with sessions in Redis when a ``redis-server``
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
+import os
 import secrets
 import typing as t
 
@@ -57,6 +59,17 @@ def session_app(**config: t.Any) -> Erlen:
     return app
 
 
+@contextlib.contextmanager
+def as_deployed() -> t.Iterator[None]:
+    """Run the block as a deployed server would: without pytest's PYTEST_CURRENT_TEST."""
+    saved = os.environ.pop("PYTEST_CURRENT_TEST", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["PYTEST_CURRENT_TEST"] = saved
+
+
 @pytest.mark.parametrize(
     "key", ["dev", "secret", "changeme", "test", "short-key", "a" * 64, "abababababababababababab"]
 )
@@ -65,7 +78,7 @@ def test_weak_secret_key_is_refused_outside_debug_and_testing(
 ) -> None:
     client = session_app(SECRET_KEY=key).test_client()
     assert client.get("/public").text == "no session here"  # only sessions need the key
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.ERROR), as_deployed():
         response = client.get("/login/ann")
     assert response.status_code == 500
     assert key not in response.text
@@ -77,8 +90,18 @@ def test_weak_secret_key_is_refused_outside_debug_and_testing(
 
 def test_weak_secret_key_is_refused_with_the_error_when_exceptions_propagate() -> None:
     client = session_app(SECRET_KEY="dev", PROPAGATE_EXCEPTIONS=True).test_client()
-    with pytest.raises(RuntimeError, match="SECRET_KEY is too weak"):
+    with pytest.raises(RuntimeError, match="SECRET_KEY is too weak"), as_deployed():
         client.get("/login/ann")
+
+
+def test_weak_secret_key_is_allowed_while_pytest_runs_a_test() -> None:
+    """An extension's test suite signs with a placeholder key and no TESTING flag; pytest marks
+    the process as running a test, which a deployed server never is."""
+    client = session_app(SECRET_KEY="deterministic").test_client()
+    assert client.get("/login/ann").text == "ann"
+    deployed = session_app(SECRET_KEY="deterministic").test_client()
+    with as_deployed():
+        assert deployed.get("/login/bob").status_code == 500
 
 
 @pytest.mark.parametrize("mode", ["TESTING", "DEBUG"])

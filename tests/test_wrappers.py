@@ -303,7 +303,10 @@ def test_url_quotes_unsafe_characters(app: Erlen) -> None:
 
 def test_remote_addr(app: Erlen) -> None:
     with app.test_request_context("/"):
-        assert request.remote_addr == "127.0.0.1"
+        assert request.remote_addr is None  # as in Flask: a made-up request has no peer
+    with app.test_client() as client:
+        client.get("/")
+        assert request.remote_addr == "127.0.0.1"  # the test client's environ_base
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
         assert request.remote_addr == "10.1.2.3"
 

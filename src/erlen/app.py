@@ -15,6 +15,7 @@ thread pool). So sync and async share one dispatch logic and differ only in the 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import types
@@ -53,6 +54,49 @@ if t.TYPE_CHECKING:
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 _CoroutineType = types.CoroutineType
+
+
+def _package_folder(import_name: str) -> str | None:
+    """The folder that holds the module, or the top-level package, ``import_name`` is in;
+    for a namespace package, the part of it that holds ``import_name``."""
+    top, _, rest = import_name.partition(".")
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    locations = list(spec.submodule_search_locations or ())
+    if not locations:
+        return os.path.dirname(os.path.abspath(spec.origin)) if spec.origin else None
+    if spec.origin not in (None, "namespace"):
+        return os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+    child = rest.partition(".")[0]
+    for location in locations:
+        if child and (
+            os.path.isdir(os.path.join(location, child))
+            or os.path.isfile(os.path.join(location, f"{child}.py"))
+        ):
+            return os.path.dirname(os.path.abspath(location))
+    return os.path.dirname(os.path.abspath(locations[0]))
+
+
+def _install_prefix(folder: str) -> str | None:
+    """The Python prefix ``folder`` is installed under: ``sys.prefix`` when it is inside it,
+    the prefix a ``site-packages`` folder belongs to (``<prefix>/lib/pythonX.Y/site-packages``,
+    ``<prefix>/lib/site-packages``), or ``None`` for a project's own folder."""
+    prefix = os.path.abspath(sys.prefix)
+    if os.path.commonpath([prefix, folder]) == prefix:
+        return prefix
+    parent, name = os.path.split(folder)
+    if name.lower() != "site-packages":
+        return None
+    above, folder_name = os.path.split(parent)
+    if folder_name.lower() == "lib":
+        return above
+    if os.path.basename(above).lower() == "lib":
+        return os.path.dirname(above)
+    return parent
 
 
 def _app_name(import_name: str) -> str:
@@ -118,6 +162,7 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         self.instance_path = instance_path or self.auto_find_instance_path()
         self.config = self.make_config(instance_relative_config)
         self.json: JSONProvider = self.json_provider_class(self)
+        self.aborter = self.make_aborter()
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self.static_host = static_host
@@ -162,14 +207,12 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         return self.config_class(root, defaults)
 
     def auto_find_instance_path(self) -> str:
-        """``instance/`` beside the app's module, or beside its package folder; for a package
-        installed into site-packages, ``<prefix>/var/<name>-instance`` (as in Flask)."""
-        module = sys.modules.get(self.import_name)
-        is_package = module is not None and hasattr(module, "__path__")
-        folder = os.path.dirname(self.root_path) if is_package else self.root_path
-        parts = os.path.normpath(folder).split(os.sep)
-        if "site-packages" in parts or "dist-packages" in parts:
-            return os.path.join(sys.prefix, "var", f"{self.name}-instance")
+        """``instance/`` beside the app's module or top-level package; for one installed under
+        the Python prefix (site-packages), ``<prefix>/var/<name>-instance`` (as in Flask)."""
+        folder = os.path.abspath(_package_folder(self.import_name) or self.root_path)
+        prefix = _install_prefix(folder)
+        if prefix is not None:
+            return os.path.join(prefix, "var", f"{self.name}-instance")
         return os.path.join(folder, "instance")
 
     def open_instance_resource(
@@ -306,10 +349,11 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
 
     def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
         """A request context for a WSGI environ."""
-        from .wsgi import make_request
-
-        self._start_serving()
-        request = make_request(self, environ)
+        if not self._got_first_request:
+            # As in Flask, a context made before the first request (a test, a script) does not
+            # end the setup phase: the app's settings are read afresh for it.
+            self._start_serving(freeze=False)
+        request = self._wsgi_request_class(environ, self._limits)
         self._route(request)
         return RequestContext(self, request)
 
@@ -349,8 +393,10 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
 
     # serving
 
-    def _start_serving(self) -> None:
-        """Freeze the setup and compute what depends only on configuration."""
+    def _start_serving(self, freeze: bool = True) -> None:
+        """Compute what depends only on configuration and, with ``freeze``, end the setup
+        phase: the first request is being handled, so a setup method called later is an
+        error."""
         if self._got_first_request:
             return
         config = self.config
@@ -386,7 +432,7 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         self._plain_headers = (
             [] if headers is None else headers.pairs if headers.is_static else None
         )
-        self._got_first_request = True
+        self._got_first_request = freeze
 
     def __call__(
         self,
@@ -407,6 +453,27 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
     #: The WSGI application; wrap it to add WSGI middleware
     #: (``app.wsgi_app = Middleware(app.wsgi_app)``).
     wsgi_app = _wsgi_handle
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app for development until interrupted, as Flask's ``app.run()``; for
+        ``if __name__ == "__main__": app.run()``. Never use it in production.
+
+        ``host`` and ``port`` default to ``SERVER_NAME``'s, else 127.0.0.1 and 5000; ``debug``
+        sets ``app.debug`` (else ``ERLEN_DEBUG``/``FLASK_DEBUG`` does, from the environment
+        or a ``.env`` file with ``load_dotenv``). ``options`` go to
+        :func:`erlen.serving.run_simple` (``use_reloader``, ``ssl_context``, ``extra_files``,
+        ...). Does nothing when the ``erlen``/``flask`` command line serves the app already.
+        """
+        from .serving import run_app
+
+        run_app(self, host, port, debug, load_dotenv, **options)
 
     @property
     def asgi(self) -> ASGIApp:
@@ -448,6 +515,7 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
     def url_for(
         self,
         endpoint: str,
+        /,
         *,
         _anchor: str | None = None,
         _method: str | None = None,

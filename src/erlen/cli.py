@@ -6,6 +6,11 @@ and its blueprints hang commands on (``AppGroup``, whose commands run inside an 
 the built-in commands. Finding the app in a module is ``discovery.py``'s job; serving it is
 ``devserver.py``'s. Nothing here runs on the request path, and the app class is imported lazily
 because ``app.py`` imports this module for ``app.cli``.
+
+A Flask project moves over with its settings: each ``ERLEN_*`` variable falls back to its
+``FLASK_*`` name (``FLASK_APP``, ``FLASK_DEBUG``, ...) and ``.flaskenv`` is read after
+``.erlenenv``; the ``ERLEN_*`` name wins where both are set. The names under which Flask's
+``flask.cli`` exports this module's objects (``FlaskGroup``, ``get_version``, ...) are kept.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import typing as t
 import click
 from click.core import ParameterSource
 
+from .devserver import CertParamType, SeparatedPathType, validate_key
 from .discovery import (
     NoAppException,
     find_app_by_string,
@@ -34,6 +40,8 @@ from .discovery import (
 from .globals import _cv_context
 
 if t.TYPE_CHECKING:
+    import ssl
+
     from .app import Erlen
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -41,14 +49,26 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 _TRUE = {"1", "true", "yes", "on"}
 
 
+def _setting(name: str) -> str | None:
+    """``ERLEN_<name>``, else ``FLASK_<name>``, from the environment."""
+    value = os.environ.get(f"ERLEN_{name}")
+    return os.environ.get(f"FLASK_{name}") if value is None else value
+
+
+def _envvars(name: str) -> list[str]:
+    return [f"ERLEN_{name}", f"FLASK_{name}"]
+
+
 def get_debug_flag() -> bool:
-    """Whether ``ERLEN_DEBUG`` asks for debug mode."""
-    return os.environ.get("ERLEN_DEBUG", "").lower() in _TRUE
+    """Whether ``ERLEN_DEBUG`` (else ``FLASK_DEBUG``) asks for debug mode: ``1``, ``true``,
+    ``yes`` or ``on``. Any other value is off, so a typo never turns the debug page on."""
+    return (_setting("DEBUG") or "").lower() in _TRUE
 
 
 def get_load_dotenv(default: bool = True) -> bool:
-    """Whether ``.env`` files should be loaded: ``default``, unless ``ERLEN_SKIP_DOTENV`` is set."""
-    skip = os.environ.get("ERLEN_SKIP_DOTENV")
+    """Whether ``.env`` files should be loaded: ``default``, unless ``ERLEN_SKIP_DOTENV`` (else
+    ``FLASK_SKIP_DOTENV``) is set to a true value."""
+    skip = _setting("SKIP_DOTENV")
     if not skip:
         return default
     return skip.lower() not in _TRUE
@@ -99,10 +119,10 @@ class ScriptInfo:
         if app is None:
             raise NoAppException(
                 "Could not find an Erlen application. Name it with 'erlen --app module:name',"
-                " the ERLEN_APP environment variable, or put it in a 'wsgi.py' or 'app.py' file"
-                f" in the current folder ({os.getcwd()})."
+                " the ERLEN_APP (or FLASK_APP) environment variable, or put it in a 'wsgi.py' or"
+                f" 'app.py' file in the current folder ({os.getcwd()})."
             )
-        if self.set_debug_flag and "ERLEN_DEBUG" in os.environ:
+        if self.set_debug_flag and _setting("DEBUG") is not None:
             app.debug = get_debug_flag()
         self._loaded_app = app
         return app
@@ -160,17 +180,20 @@ class AppGroup(click.Group):
 # -- options of the ``erlen`` group --------------------------------------------------------
 
 
+_DOTENV_FILES = (".flaskenv", ".erlenenv", ".env")
+
+
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
     """Set environment variables from ``path`` and (with ``load_defaults``) the nearest
-    ``.env`` and ``.erlenenv``, found from the current folder upwards. ``path`` wins over
-    ``.env``, which wins over ``.erlenenv``; a variable already in the environment wins over
-    all. Needs python-dotenv (without it, prints a tip if such files exist). True if anything
-    was loaded."""
+    ``.env``, ``.erlenenv`` and ``.flaskenv``, found from the current folder upwards. ``path``
+    wins over ``.env``, which wins over ``.erlenenv``, which wins over ``.flaskenv``; a variable
+    already in the environment wins over all. Needs python-dotenv (without it, prints a tip if
+    such files exist). True if anything was loaded."""
     try:
         # Imported by name: python-dotenv is optional, and its absence must not fail type checks.
         dotenv: t.Any = importlib.import_module("dotenv")
     except ImportError:
-        if path or os.path.isfile(".env") or os.path.isfile(".erlenenv"):
+        if path or any(os.path.isfile(name) for name in _DOTENV_FILES):
             click.secho(
                 " * Tip: .env files are present; install python-dotenv to load them.",
                 fg="yellow",
@@ -179,7 +202,7 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
         return False
     values: dict[str, str | None] = {}
     if load_defaults:
-        for name in (".erlenenv", ".env"):
+        for name in _DOTENV_FILES:
             found = dotenv.find_dotenv(name, usecwd=True)
             if found:
                 values.update(dotenv.dotenv_values(found, encoding="utf-8"))
@@ -217,13 +240,15 @@ def _debug_callback(ctx: click.Context, param: click.Parameter, value: bool) -> 
     os.environ["ERLEN_DEBUG"] = "1" if value else "0"
 
 
-def _version_callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+def get_version(ctx: click.Context, param: click.Parameter | None, value: t.Any) -> None:
+    """The ``--version`` callback: print the versions of Python, erlen and click, and exit."""
     if not value or ctx.resilient_parsing:
         return
     click.echo(
         f"Python {platform.python_version()}\n"
         f"erlen {importlib.metadata.version('erlen')}\n"
-        f"click {importlib.metadata.version('click')}"
+        f"click {importlib.metadata.version('click')}",
+        color=ctx.color,
     )
     ctx.exit()
 
@@ -232,6 +257,7 @@ def _version_callback(ctx: click.Context, param: click.Parameter, value: bool) -
 # already sees the app's own commands.
 _env_file_option = click.Option(
     ["-e", "--env-file"],
+    envvar=_envvars("ENV_FILE"),
     type=click.Path(exists=True, dir_okay=False),
     is_eager=True,
     expose_value=False,
@@ -242,7 +268,7 @@ _env_file_option = click.Option(
 _app_option = click.Option(
     ["-A", "--app"],
     metavar="IMPORT",
-    envvar="ERLEN_APP",
+    envvar=_envvars("APP"),
     is_eager=True,
     expose_value=False,
     callback=_app_callback,
@@ -252,17 +278,17 @@ _app_option = click.Option(
 )
 _debug_option = click.Option(
     ["--debug/--no-debug"],
-    envvar="ERLEN_DEBUG",
+    envvar=_envvars("DEBUG"),
     expose_value=False,
     callback=_debug_callback,
     help="Debug mode: the debug error page, the reloader by default, template reloading.",
 )
-_version_option = click.Option(
+version_option = click.Option(
     ["--version"],
     is_flag=True,
     is_eager=True,
     expose_value=False,
-    callback=_version_callback,
+    callback=get_version,
     help="Show the erlen version.",
 )
 
@@ -289,7 +315,7 @@ class ErlenGroup(AppGroup):
         params: list[click.Parameter] = list(extra.pop("params", None) or ())
         params.extend((_env_file_option, _app_option, _debug_option))
         if add_version_option:
-            params.append(_version_option)
+            params.append(version_option)
         extra.setdefault("context_settings", {}).setdefault("auto_envvar_prefix", "ERLEN")
         super().__init__(params=params, **extra)
         self.create_app = create_app
@@ -334,6 +360,9 @@ class ErlenGroup(AppGroup):
         parent: click.Context | None = None,
         **extra: t.Any,
     ) -> click.Context:
+        # Tells `app.run()` in the app module that the command line serves the app (Flask's name,
+        # which Flask code knows).
+        os.environ["FLASK_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
                 create_app=self.create_app,
@@ -359,18 +388,99 @@ FlaskGroup = ErlenGroup
 # -- built-in commands ------------------------------------------------------------------
 
 
+def show_server_banner(debug: bool | None, app_import_path: str | None) -> None:
+    """Flask's two start-up lines (the app and debug mode), printed once, not again by a
+    reloader's child. ``erlen run`` and ``app.run()`` print a fuller banner of their own."""
+    from .serving import is_running_from_reloader
+
+    if is_running_from_reloader():
+        return
+    if app_import_path is not None:
+        click.echo(f" * Serving app '{app_import_path}'")
+    if debug is not None:
+        click.echo(f" * Debug mode: {'on' if debug else 'off'}")
+
+
+def _run_option(*names: str, env: str, **kwargs: t.Any) -> t.Callable[[F], F]:
+    # ERLEN_RUN_PORT, else FLASK_RUN_PORT, as Flask reads FLASK_RUN_PORT.
+    return click.option(*names, envvar=_envvars(env), **kwargs)
+
+
 @click.command("run", short_help="Serve the app for development.")
-@click.option(
-    "--host", "-h", default="127.0.0.1", show_default=True, help="The interface to listen on."
+@_run_option(
+    "--host",
+    "-h",
+    env="RUN_HOST",
+    default="127.0.0.1",
+    show_default=True,
+    help="The interface to listen on.",
 )
-@click.option("--port", "-p", default=5000, show_default=True, help="The port to listen on.")
-@click.option(
+@_run_option(
+    "--port", "-p", env="RUN_PORT", default=5000, show_default=True, help="The port to listen on."
+)
+@_run_option(
+    "--cert",
+    env="RUN_CERT",
+    type=CertParamType(),
+    is_eager=True,
+    help="Serve HTTPS with this certificate file (with '--key'), 'adhoc' for a throw-away"
+    " certificate (needs cryptography), or the import name of an ssl.SSLContext.",
+)
+@_run_option(
+    "--key",
+    env="RUN_KEY",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    callback=validate_key,
+    expose_value=False,
+    help="The private key file of the '--cert' certificate.",
+)
+@_run_option(
     "--reload/--no-reload",
+    env="RUN_RELOAD",
     default=None,
     help="Restart when code, templates or static files change. Default: on in debug mode.",
 )
+@_run_option(
+    "--debugger/--no-debugger",
+    env="RUN_DEBUGGER",
+    default=None,
+    help="Accepted for Flask's command line. erlen has no interactive debugger: in debug mode"
+    " an error shows erlen's traceback page.",
+)
+@_run_option(
+    "--with-threads/--without-threads",
+    env="RUN_WITH_THREADS",
+    default=True,
+    help="Accepted for Flask's command line: uvicorn always runs sync views in a thread pool.",
+)
+@_run_option(
+    "--extra-files",
+    env="RUN_EXTRA_FILES",
+    default=None,
+    type=SeparatedPathType(),
+    help="More files (or folders) whose change restarts the server with '--reload'; several"
+    f" are separated by {os.path.pathsep!r}.",
+)
+@_run_option(
+    "--exclude-patterns",
+    env="RUN_EXCLUDE_PATTERNS",
+    default=None,
+    type=SeparatedPathType(),
+    help="fnmatch patterns of files whose change does not restart the server; several are"
+    f" separated by {os.path.pathsep!r}.",
+)
 @pass_script_info
-def run_command(info: ScriptInfo, host: str, port: int, reload: bool | None) -> None:
+def run_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    reload: bool | None,
+    debugger: bool | None,
+    with_threads: bool,
+    cert: ssl.SSLContext | tuple[str, str | None] | str | None,
+    extra_files: list[str] | None,
+    exclude_patterns: list[str] | None,
+) -> None:
     """Serve the app with uvicorn, for development.
 
     This is a development server: in production run the app with gunicorn (WSGI) or uvicorn or
@@ -381,6 +491,11 @@ def run_command(info: ScriptInfo, host: str, port: int, reload: bool | None) -> 
 
     require_uvicorn()
     app = info.load_app()
+    if debugger:
+        click.echo(
+            " * erlen has no interactive debugger; in debug mode an error shows erlen's"
+            " traceback page."
+        )
     serve(
         app,
         host=host,
@@ -388,6 +503,9 @@ def run_command(info: ScriptInfo, host: str, port: int, reload: bool | None) -> 
         reload=app.debug if reload is None else reload,
         import_path=info.app_import_path,
         can_reload=info.create_app is None,
+        ssl_context=cert,
+        extra_files=extra_files,
+        exclude_patterns=exclude_patterns,
     )
 
 
@@ -504,14 +622,18 @@ def main() -> None:
 
 __all__ = [
     "AppGroup",
+    "CertParamType",
     "ErlenGroup",
     "FlaskGroup",
     "NoAppException",
     "ScriptInfo",
+    "SeparatedPathType",
     "cli",
     "find_app_by_string",
     "find_best_app",
     "get_debug_flag",
+    "get_load_dotenv",
+    "get_version",
     "load_dotenv",
     "locate_app",
     "main",
@@ -520,5 +642,7 @@ __all__ = [
     "routes_command",
     "run_command",
     "shell_command",
+    "show_server_banner",
+    "version_option",
     "with_appcontext",
 ]

@@ -75,11 +75,17 @@ class Config(dict[str, t.Any]):
         return self.from_pyfile(filename, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "ERLEN", *, loads: t.Callable[[str], t.Any] = json.loads
+        self, prefix: str | None = None, *, loads: t.Callable[[str], t.Any] = json.loads
     ) -> bool:
         """Load ``PREFIX_NAME`` environment variables as ``NAME``; values are parsed as JSON
         when they can be (``ERLEN_DEBUG=true`` gives ``True``), and ``__`` nests into dicts
-        (``ERLEN_DB__HOST`` sets ``config["DB"]["HOST"]``)."""
+        (``ERLEN_DB__HOST`` sets ``config["DB"]["HOST"]``).
+
+        Without a ``prefix``, both ``FLASK_`` and ``ERLEN_`` variables are read, ``ERLEN_``
+        winning, so an app moved from Flask keeps the environment it was deployed with."""
+        if prefix is None:
+            self.from_prefixed_env("FLASK", loads=loads)
+            prefix = "ERLEN"
         prefix = f"{prefix}_"
         for key in sorted(os.environ):
             if not key.startswith(prefix):
@@ -236,8 +242,8 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "CONTENT_SECURITY_POLICY": None,
     "TRUSTED_PROXIES": None,
     "SESSION_COOKIE_HOST_PREFIX": False,
-    "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE": None,
+    "RATE_LIMITS_ENABLED": True,
+    "RATE_LIMIT_STORAGE": None,
     # erlen: where sessions live ("cookie", the default, or "redis": docs/deployment.md).
     "SESSION_TYPE": "cookie",
     "SESSION_REDIS": None,

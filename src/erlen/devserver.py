@@ -12,10 +12,14 @@ This module only starts a server; it never handles a request.
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import importlib.util
 import ipaddress
 import os
+import ssl
 import sys
+import tempfile
 import typing as t
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,29 +56,38 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _url(host: str, port: int) -> str:
+def _url(host: str, port: int, scheme: str = "http") -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    return f"http://{shown}:{port}"
+    return f"{scheme}://{shown}:{port}"
 
 
-def _import_string(app: Erlen, import_path: str | None) -> str:
+def app_import_string(app: Erlen, import_path: str | None) -> str:
     """How a production server would import the app: the module attribute holding it if there
     is one, else what was given to ``--app``."""
     module = sys.modules.get(app.import_name)
+    # ``python app.py`` runs the module as ``__main__``; a server imports it by its file's name.
+    module_name = app.name if app.import_name == "__main__" else app.import_name
     if module is not None:
         for name, value in vars(module).items():
             if value is app:
-                return f"{app.import_name}:{name}"
+                return f"{module_name}:{name}"
         for factory in ("create_app", "make_app"):
             if callable(getattr(module, factory, None)):
-                return f"{app.import_name}:{factory}()"
+                return f"{module_name}:{factory}()"
     return import_path or "module:app"
 
 
-def banner(app: Erlen, host: str, port: int, reload_dirs: list[str] | None, target: str) -> str:
-    """What ``erlen run`` prints before serving."""
+def banner(
+    app: Erlen,
+    host: str,
+    port: int,
+    reload_dirs: list[str] | None,
+    target: str,
+    scheme: str = "http",
+) -> str:
+    """What ``erlen run`` (and ``app.run()``) prints before serving."""
     lines = [
-        f" * Serving {app.name!r} on {_url(host, port)}",
+        f" * Serving {app.name!r} on {_url(host, port, scheme)}",
         f" * Debug mode: {'on' if app.debug else 'off'}",
     ]
     if reload_dirs:
@@ -128,6 +141,9 @@ def serve(
     reload: bool,
     import_path: str | None,
     can_reload: bool = True,
+    ssl_context: ssl.SSLContext | tuple[str, str | None] | str | None = None,
+    extra_files: list[str] | None = None,
+    exclude_patterns: list[str] | None = None,
 ) -> None:
     """Serve ``app`` with uvicorn until interrupted.
 
@@ -135,6 +151,10 @@ def serve(
         a reloader's child process loads the app from it.
     :param can_reload: False when the app was given as an object (a ``create_app`` callback),
         which a child process cannot rebuild; ``reload`` is then ignored with a warning.
+    :param ssl_context: serve HTTPS with a ``(cert_file, key_file)`` pair, an ``ssl.SSLContext``
+        or ``"adhoc"`` (a throw-away certificate; needs ``cryptography``).
+    :param extra_files: more files (or folders) whose change restarts the server.
+    :param exclude_patterns: ``fnmatch`` patterns of paths whose change does not.
     """
     require_uvicorn()
     import uvicorn
@@ -146,8 +166,15 @@ def serve(
             err=True,
         )
         reload = False
+    if reload and isinstance(ssl_context, ssl.SSLContext):
+        # The reloader's child is a new interpreter, and an SSLContext cannot be sent to one.
+        raise click.UsageError(
+            "The reloader cannot pass an SSLContext object to the process it restarts: give"
+            " certificate files (--cert cert.pem --key key.pem) or use --no-reload."
+        )
     dirs = reload_dirs(app) if reload else None
-    click.echo(banner(app, host, port, dirs, _import_string(app, import_path)))
+    scheme = "https" if ssl_context else "http"
+    click.echo(banner(app, host, port, dirs, app_import_string(app, import_path), scheme=scheme))
     if app.debug and not is_loopback(host):
         click.secho(
             f" * DANGER: debug mode is on and the server listens on {host}, so other machines can"
@@ -157,39 +184,98 @@ def serve(
             bold=True,
             err=True,
         )
-    if not reload:
-        uvicorn.run(app.asgi, host=host, port=port, log_level="info")
-        return
-    # The child process is a fresh interpreter: it finds the app and the debug flag here.
-    os.environ[RUN_APP_ENV] = import_path or ""
-    if app.debug:
-        os.environ["ERLEN_DEBUG"] = "1"
-    options: dict[str, t.Any] = {
-        "factory": True,
-        "reload": True,
-        "reload_dirs": dirs,
-        "host": host,
-        "port": port,
-        "log_level": "info",
-    }
-    if importlib.util.find_spec("watchfiles") is not None:
-        uvicorn.run(_RELOAD_TARGET, reload_includes=list(RELOAD_INCLUDES), **options)
-        return
-    config = uvicorn.Config(_RELOAD_TARGET, **options)
-    server = uvicorn.Server(config)
-    _polling_reloader()(config, target=server.run, sockets=[config.bind_socket()]).run()
+    if ssl_context == "adhoc" and not reload:
+        # Kept in memory only: a signal can end uvicorn before a key file could be removed.
+        ssl_context = _adhoc_context()
+    with contextlib.ExitStack() as stack:
+        tls: dict[str, t.Any] = _tls_options(ssl_context, stack)
+        if isinstance(ssl_context, ssl.SSLContext):
+            config = uvicorn.Config(app.asgi, host=host, port=port, log_level="info")
+            config.load()
+            # uvicorn builds a context only from certificate files; a given one replaces it.
+            config.ssl = ssl_context
+            uvicorn.Server(config).run()
+            return
+        if not reload:
+            uvicorn.run(app.asgi, host=host, port=port, log_level="info", **tls)
+            return
+        # The child process is a fresh interpreter: it finds the app and the debug flag here.
+        os.environ[RUN_APP_ENV] = import_path or ""
+        if app.debug:
+            os.environ["ERLEN_DEBUG"] = "1"
+        options: dict[str, t.Any] = {
+            "factory": True,
+            "reload": True,
+            "reload_dirs": dirs,
+            "host": host,
+            "port": port,
+            "log_level": "info",
+            **tls,
+        }
+        # uvicorn's watchfiles filter takes neither single files nor absolute patterns, so
+        # extra files and exclusions go through the polling reloader, which erlen controls.
+        use_watchfiles = not (extra_files or exclude_patterns)
+        if use_watchfiles and importlib.util.find_spec("watchfiles") is not None:
+            uvicorn.run(_RELOAD_TARGET, reload_includes=list(RELOAD_INCLUDES), **options)
+            return
+        config = uvicorn.Config(_RELOAD_TARGET, **options)
+        server = uvicorn.Server(config)
+        reloader = _polling_reloader(extra_files or [], exclude_patterns or [])
+        reloader(config, target=server.run, sockets=[config.bind_socket()]).run()
 
 
-def _polling_reloader() -> type[t.Any]:
-    """uvicorn's polling reloader, made to watch template and static files besides Python."""
+def _tls_options(
+    ssl_context: ssl.SSLContext | tuple[str, str | None] | str | None,
+    stack: contextlib.ExitStack,
+) -> dict[str, str | None]:
+    """uvicorn's certificate-file options for ``ssl_context``. An ad-hoc certificate is written
+    to a private folder that lives as long as ``stack``: the reloader's children read it."""
+    if isinstance(ssl_context, tuple):
+        return {"ssl_certfile": ssl_context[0], "ssl_keyfile": ssl_context[1]}
+    if ssl_context == "adhoc":
+        from .serving import make_ssl_devcert
+
+        folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="erlen-adhoc-"))
+        try:
+            cert_file, key_file = make_ssl_devcert(os.path.join(folder, "adhoc"))
+        except RuntimeError as error:
+            raise click.ClickException(str(error)) from None
+        return {"ssl_certfile": cert_file, "ssl_keyfile": key_file}
+    return {}
+
+
+def _adhoc_context() -> ssl.SSLContext:
+    from .serving import generate_adhoc_ssl_context
+
+    try:
+        return generate_adhoc_ssl_context()
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _polling_reloader(extra_files: list[str], exclude_patterns: list[str]) -> type[t.Any]:
+    """uvicorn's polling reloader, made to watch template and static files besides Python, and
+    ``--extra-files`` minus ``--exclude-patterns``."""
     from uvicorn.supervisors.statreload import StatReload
+
+    extra = [Path(path).resolve() for path in extra_files]
 
     class TemplateStatReload(StatReload):
         def iter_py_files(self) -> Iterator[Path]:
+            for path in self._candidates():
+                if not any(fnmatch.fnmatch(str(path), pattern) for pattern in exclude_patterns):
+                    yield path
+
+        def _candidates(self) -> Iterator[Path]:
             for folder in self.config.reload_dirs:
                 for pattern in ("*.py", *RELOAD_INCLUDES):
                     for path in folder.rglob(pattern):
                         yield path.resolve()
+            for path in extra:
+                if path.is_dir():
+                    yield from (child for child in path.rglob("*") if child.is_file())
+                else:
+                    yield path
 
     return TemplateStatReload
 
@@ -197,6 +283,109 @@ def _polling_reloader() -> type[t.Any]:
 def _reload_target() -> t.Any:
     """The ASGI app for a reloader's child process, rebuilt from ``ERLEN_RUN_APP``."""
     from .cli import ScriptInfo
+    from .serving import RUN_MAIN_ENV
+
+    # Flask extensions start background work only where Werkzeug's reloader child says so.
+    os.environ[RUN_MAIN_ENV] = "true"
 
     info = ScriptInfo(app_import_path=os.environ.get(RUN_APP_ENV) or None)
     return info.load_app().asgi
+
+
+# -- option types of ``erlen run`` ----------------------------------------------------------
+
+
+def _import_object(name: str) -> object:
+    """What ``module.attribute`` or ``module:attribute`` names; ImportError if nothing."""
+    module_name, colon, attribute = name.partition(":")
+    if not colon:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            module_name, _, attribute = name.rpartition(".")
+            if not module_name:
+                raise
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ImportError(f"{module_name!r} has no attribute {attribute!r}") from None
+
+
+if t.TYPE_CHECKING:
+    _ParamType = click.ParamType[t.Any]
+else:  # click before 8.2 has no type parameter; the checker sees the newer click
+    _ParamType = click.ParamType
+
+
+class CertParamType(_ParamType):
+    """``--cert``: a certificate file, ``adhoc`` (a throw-away certificate, which needs the
+    cryptography package), or the import name of an ``ssl.SSLContext``."""
+
+    name = "path"
+
+    def __init__(self) -> None:
+        self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        try:
+            ssl_module: t.Any = importlib.import_module("ssl")
+        except ImportError:
+            raise click.BadParameter(
+                "'--cert' needs a Python built with SSL support.", ctx, param
+            ) from None
+        try:
+            return self.path_type(value, param, ctx)
+        except click.BadParameter:
+            name = click.STRING(value, param, ctx)
+            if name.lower() == "adhoc":
+                try:
+                    importlib.import_module("cryptography")
+                except ImportError:
+                    raise click.BadParameter(
+                        "an ad-hoc certificate needs the cryptography package (pip install"
+                        " cryptography); or give a certificate file and '--key'.",
+                        ctx,
+                        param,
+                    ) from None
+                return "adhoc"
+            try:
+                found = _import_object(name)
+            except (ImportError, ValueError):
+                found = None
+            if isinstance(found, ssl_module.SSLContext):
+                return found
+            raise
+
+
+def validate_key(ctx: click.Context, param: click.Parameter, value: t.Any) -> t.Any:
+    """``--key`` goes with a certificate file, and only with one; it turns the ``cert``
+    parameter into a ``(cert_file, key_file)`` pair."""
+    cert = ctx.params.get("cert")
+    is_context = isinstance(cert, ssl.SSLContext)
+    if value is not None:
+        if cert == "adhoc":
+            raise click.BadParameter("'--cert adhoc' makes its own key; drop '--key'.", ctx, param)
+        if is_context:
+            raise click.BadParameter(
+                "'--cert' names an SSLContext, which holds its key; drop '--key'.", ctx, param
+            )
+        if not cert:
+            raise click.BadParameter("'--cert' must be given too.", ctx, param)
+        ctx.params["cert"] = (cert, value)
+    elif cert and cert != "adhoc" and not is_context:
+        raise click.BadParameter("required when '--cert' is a file.", ctx, param)
+    return value
+
+
+class SeparatedPathType(click.Path):
+    """A list of paths in one value, separated as in ``PATH`` (``:``, or ``;`` on Windows);
+    each is checked as a ``click.Path``."""
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        convert_one = super().convert
+        return [convert_one(item, param, ctx) for item in self.split_envvar_value(value)]

@@ -119,9 +119,10 @@ def find_app_by_string(module: types.ModuleType, app_name: str) -> Erlen:
     raise NoAppException(f"{label} is not an Erlen application (it is {type(app).__name__!r}).")
 
 
-def prepare_import(target: str) -> str:
+def prepare_import(target: str | os.PathLike[str]) -> str:
     """The module name for ``target`` (a dotted name, or a path to a ``.py`` file or a package
     folder), with the folder it imports from put first on ``sys.path``."""
+    target = os.fspath(target)
     looks_like_path = target.endswith(".py") or os.sep in target or "/" in target
     if not looks_like_path:
         folder = os.getcwd()

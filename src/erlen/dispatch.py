@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import types
 import typing as t
+from urllib.parse import urljoin
 
 from . import signals as _signals
 from .concurrency import async_to_sync, is_async_callable, run_coroutine_sync
 from .ctx import RequestContext
+from .debughelpers import FormDataRoutingRedirect
 from .exceptions import BadRequest, HTTPException, NotFound
 from .globals import _cv_context
 from .plan import _Plan
@@ -133,14 +135,7 @@ class DispatchMixin:
     def _respond_sync(self, ctx: RequestContext, plan: _Plan) -> Response:
         """Run ``_respond`` for a sync plan: nothing in it awaits, so one ``send`` finishes it."""
         app: Erlen = self  # type: ignore[assignment]
-        coro = app._respond(ctx, plan)
-        try:
-            coro.send(None)
-        except StopIteration as stop:
-            response: Response = stop.value
-            return response
-        coro.close()
-        raise RuntimeError("A sync request suspended on an await; this is a bug in erlen.")
+        return t.cast("Response", _finish(app._respond(ctx, plan)))
 
     async def _preprocess(self, ctx: RequestContext, plan: _Plan) -> t.Any:
         """``url_value_preprocessor`` functions, then ``before_request`` hooks until one returns
@@ -264,6 +259,14 @@ class DispatchMixin:
             query = request.query_string.decode("latin-1")
             location = f"{request.root_path}{error.new_url}"
             error = RequestRedirect(f"{location}?{query}" if query else location)
+            if (
+                self.debug  # type: ignore[attr-defined]
+                and error.code not in (307, 308)
+                and request.method not in ("GET", "HEAD", "OPTIONS")
+            ):
+                # A 301/302 makes the browser drop the form: say so while developing.
+                request.routing_exception = RequestRedirect(urljoin(request.url, error.new_url))
+                raise FormDataRoutingRedirect(request)
         raise error
 
     def make_default_options_response(self) -> Response:
@@ -278,6 +281,104 @@ class DispatchMixin:
         response = app.response_class()
         response.headers.set("Allow", ", ".join(sorted(methods)))
         return response
+
+    # Flask's public steps, for code that drives a request by hand (a custom wsgi_app, tests,
+    # extensions). Each runs in the current request context, in sync mode.
+
+    def _current(self) -> tuple[RequestContext, _Plan]:
+        app: Erlen = self  # type: ignore[assignment]
+        ctx = _cv_context.get(None)
+        if not isinstance(ctx, RequestContext):
+            raise RuntimeError(
+                "This needs a request context: call it inside `with app.test_request_context():`"
+                " or `with app.request_context(environ):`."
+            )
+        return ctx, app._plan(ctx.request, False)
+
+    def full_dispatch_request(self) -> Response:
+        """Handle the current request from start to end: the security checks, hooks, view,
+        error handlers and response processing, as the server adapters do. It ends the setup
+        phase, like a first request."""
+        app: Erlen = self  # type: ignore[assignment]
+        app._start_serving()
+        ctx, plan = app._current()
+        return app._respond_sync(ctx, plan)
+
+    def preprocess_request(self) -> t.Any:
+        """Run the ``url_value_preprocessor`` functions and ``before_request`` hooks; the first
+        value a hook returns (which stands for the view's) or ``None``."""
+        app: Erlen = self  # type: ignore[assignment]
+        ctx, plan = app._current()
+        return _finish(app._preprocess(ctx, plan))
+
+    def dispatch_request(self) -> t.Any:
+        """Call the view of the current request (only the view: no hooks) and return what it
+        returned; a routing error is raised."""
+        app: Erlen = self  # type: ignore[assignment]
+        ctx, plan = app._current()
+        request = ctx.request
+        if request.routing_exception is not None:
+            app.raise_routing_exception(request)
+        if plan.auto_options and request.method == "OPTIONS":
+            return app.make_default_options_response()
+        rule = request.url_rule
+        assert rule is not None
+        view = app.ensure_sync(app.view_functions[rule.endpoint])
+        return view(**(request.view_args or {}))
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` functions and ``after_request`` hooks on ``response``
+        and save the session."""
+        app: Erlen = self  # type: ignore[assignment]
+        ctx, plan = app._current()
+        return t.cast("Response", _finish(app._process_response(ctx, plan, response)))
+
+    def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
+        """Turn a view's return value into the final response: ``make_response``, then
+        ``process_response``. Called for an error handler's value, a failure in the hooks is
+        logged and the response goes out as it is."""
+        app: Erlen = self  # type: ignore[assignment]
+        response = app.make_response(rv)
+        try:
+            response = app.process_response(response)
+            if _signals.request_finished.receivers:
+                _signals.send(_signals.request_finished, app, response=response)
+        except Exception as error:
+            if not from_error_handler:
+                raise
+            app.log_exception(error)
+        return response
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """What the registered error handlers make of ``e``: their return value, ``e`` itself
+        for an unhandled HTTP error; any other unhandled error is raised again."""
+        app: Erlen = self  # type: ignore[assignment]
+        ctx, _ = app._current()
+        return _finish(app._handle_user_exception(e, ctx.request, False))
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        """The response an error handler registered for ``e`` makes, or ``e`` itself."""
+        app: Erlen = self  # type: ignore[assignment]
+        if e.code is None or isinstance(e, RequestRedirect):
+            return e
+        ctx, _ = app._current()
+        handler = app._find_error_handler(e, ctx.request.blueprints)
+        if handler is None:
+            return e
+        return app.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """The 500 response for an unhandled error: logged, with the app's 500 handler (or the
+        debug page in debug mode). Raises ``e`` again when exceptions propagate."""
+        app: Erlen = self  # type: ignore[assignment]
+        if app.propagate_exceptions:
+            raise e
+        ctx, plan = app._current()
+        return t.cast("Response", _finish(app._handle_exception(e, ctx, plan)))
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether the teardown functions should not see ``error`` (never, by default)."""
+        return False
 
     # teardown
 
@@ -330,3 +431,13 @@ class DispatchMixin:
             app._adapt_sync(func)(exc)
         if _signal_switch.active:
             _signals.send(_signals.appcontext_tearing_down, app, exc=exc)
+
+
+def _finish(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
+    """The result of one of dispatch's coroutines in sync mode, where nothing awaits."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError("A sync dispatch step suspended on an await; this is a bug in erlen.")

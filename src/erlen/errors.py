@@ -103,13 +103,18 @@ class ErrorsMixin:
                 rv = server_error
         try:
             response = app.make_response(rv)
-            response = await app._process_response(ctx, plan, response)
-            if _signals.request_finished.receivers:
-                await _signals.emit(_signals.request_finished, app, plan.awaits, response=response)
-            return response
         except Exception as late_error:
             app.log_exception(late_error)
             return server_error.get_response()
+        try:
+            response = await app._process_response(ctx, plan, response)
+            if _signals.request_finished.receivers:
+                await _signals.emit(_signals.request_finished, app, plan.awaits, response=response)
+        except Exception as late_error:
+            # The hooks failed again while the error was being handled (an after_request hook
+            # that always raises): the error handler's response goes out as it is.
+            app.log_exception(late_error)
+        return response
 
     def log_exception(self, error: BaseException) -> None:
         app: Erlen = self  # type: ignore[assignment]

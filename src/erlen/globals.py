@@ -81,6 +81,40 @@ def _find_session() -> SessionMixin:
     return _request_ctx("session").session
 
 
+def _find_app_ctx() -> AppContext:
+    return _app_ctx("app_ctx")
+
+
+def _find_request_ctx() -> RequestContext:
+    return _request_ctx("request_ctx")
+
+
+class _ContextView:
+    """Reads erlen's one context variable the way Flask's ``_cv_app`` / ``_cv_request`` read.
+
+    Flask keeps the app context and the request context in two variables; erlen keeps one
+    context (a request context is also an app context). ``get()`` answers as Flask's would:
+    ``_cv_request.get(None)`` is ``None`` inside a bare app context.
+    """
+
+    __slots__ = ("_requests_only", "name")
+
+    def __init__(self, name: str, requests_only: bool) -> None:
+        self.name = name
+        self._requests_only = requests_only
+
+    def get(self, *default: t.Any) -> t.Any:
+        ctx = _cv_context.get(None)
+        if ctx is not None and not (self._requests_only and ctx.request is None):
+            return ctx
+        if default:
+            return default[0]
+        raise LookupError(f"<ContextVar name={self.name!r}>")
+
+    def __repr__(self) -> str:
+        return f"<erlen context view {self.name!r}>"
+
+
 _OWN_ATTRIBUTES = frozenset({"_find", "_name", "_get_current_object"})
 
 
@@ -160,6 +194,12 @@ class _ContextProxy:
     def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
         return self._find()(*args, **kwargs)
 
+    def __enter__(self) -> t.Any:
+        return self._find().__enter__()
+
+    def __exit__(self, *exc_info: t.Any) -> t.Any:
+        return self._find().__exit__(*exc_info)
+
     def __dir__(self) -> t.Iterable[str]:
         try:
             return dir(self._find())
@@ -182,3 +222,11 @@ g: _AppCtxGlobals = t.cast("_AppCtxGlobals", _ContextProxy(_find_g, "g"))
 request: Request = t.cast("Request", _ContextProxy(_find_request, "request"))
 session: SessionMixin = t.cast("SessionMixin", _ContextProxy(_find_session, "session"))
 websocket: WebSocket = t.cast("WebSocket", _ContextProxy(_find_websocket, "websocket"))
+
+# Flask's names for the contexts themselves, which extensions use (``app_ctx``, ``_cv_app``).
+app_ctx: AppContext = t.cast("AppContext", _ContextProxy(_find_app_ctx, "app_ctx"))
+request_ctx: RequestContext = t.cast(
+    "RequestContext", _ContextProxy(_find_request_ctx, "request_ctx")
+)
+_cv_app = _ContextView("flask.app_ctx", requests_only=False)
+_cv_request = _ContextView("flask.request_ctx", requests_only=True)

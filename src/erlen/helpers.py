@@ -27,6 +27,7 @@ _LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 def url_for(
     endpoint: str,
+    /,
     *,
     _anchor: str | None = None,
     _method: str | None = None,
@@ -200,3 +201,8 @@ def get_flashed_messages(
     if not with_categories:
         return [pair[1] for pair in flashes]
     return flashes
+
+
+# Flask's ``flask.helpers`` exports these; ``cli.py`` owns them.
+from .cli import get_debug_flag as get_debug_flag  # noqa: E402
+from .cli import get_load_dotenv as get_load_dotenv  # noqa: E402

@@ -10,8 +10,7 @@ from __future__ import annotations
 import typing as t
 from collections import abc
 
-from .exceptions import HTTPException
-from .exceptions import abort as _abort
+from .exceptions import Aborter, HTTPException
 from .globals import _cv_context
 from .json.provider import DefaultJSONProvider
 from .wrappers import Response
@@ -21,6 +20,9 @@ if t.TYPE_CHECKING:
 
 
 class ResponsesMixin:
+    #: The class of ``app.aborter``, which ``abort()`` calls.
+    aborter_class: type[Aborter] = Aborter
+
     """Building responses, for ``Erlen``."""
 
     def make_response(self, rv: t.Any) -> Response:
@@ -89,8 +91,10 @@ class ResponsesMixin:
 
         return _redirect(location, code, app.response_class)
 
-    def aborter(self, code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
-        _abort(code, *args, **kwargs)
+    def make_aborter(self) -> Aborter:
+        """The object ``abort()`` calls for this app: an ``aborter_class`` instance, whose
+        ``mapping`` an app may extend with its own status codes."""
+        return self.aborter_class()
 
 
 def _current_endpoint() -> str | None:

@@ -26,6 +26,7 @@ import stat
 import time
 import typing as t
 import unicodedata
+import weakref
 import zlib
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -583,11 +584,21 @@ def add_static_route(app: Erlen, static_host: str | None, host_matching: bool) -
             "Invalid static_host/host_matching combination: with host_matching=True a static_host"
             " is required (the host that serves static files), and without it none may be given."
         )
+    # A weak reference: the view must not keep the app alive (a bound method would make a
+    # cycle, and an app a test or a factory drops would wait for the garbage collector).
+    app_ref = weakref.ref(app)
+
+    def static(**kwargs: t.Any) -> Response:
+        owner = app_ref()
+        assert owner is not None
+        return owner.send_static_file(**kwargs)
+
+    static.__name__ = "send_static_file"
     app.add_url_rule(
         f"{app.static_url_path}/<path:filename>",
         endpoint="static",
         host=static_host,
-        view_func=app.send_static_file,
+        view_func=static,
     )
 
 

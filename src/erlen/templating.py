@@ -88,22 +88,19 @@ class DispatchingJinjaLoader(BaseLoader):
 
     def _get_source_explained(self, environment: BaseEnvironment, template: str) -> SourceTuple:
         """Like ``get_source``, but tries every folder and logs where the template was found."""
+        from .debughelpers import explain_template_loading_attempts
+
         found: SourceTuple | None = None
-        lines = [f"Locating template {template!r}:"]
+        attempts: list[t.Any] = []
         for owner, loader in self._iter_loaders():
             try:
-                source = loader.get_source(environment, template)
+                source: SourceTuple | None = loader.get_source(environment, template)
             except TemplateNotFound:
-                lines.append(f"  {owner!r}: not found in {_describe(loader)}")
-                continue
-            lines.append(f"  {owner!r}: found at {source[1]!r}")
+                source = None
+            attempts.append((loader, owner, source))
             if found is None:
                 found = source
-        if found is None:
-            lines.append("  Error: the template was not found in any folder.")
-        elif sum(" found at " in line for line in lines) > 1:
-            lines.append("  Warning: several folders have this template; the first one is used.")
-        self.app.logger.info("\n".join(lines))
+        explain_template_loading_attempts(self.app, template, attempts)
         if found is None:
             raise TemplateNotFound(template)
         return found
@@ -125,11 +122,6 @@ class DispatchingJinjaLoader(BaseLoader):
         for _owner, loader in self._iter_loaders():
             names.update(loader.list_templates())
         return sorted(names)
-
-
-def _describe(loader: BaseLoader) -> str:
-    searchpath = getattr(loader, "searchpath", None)
-    return repr(searchpath) if searchpath is not None else type(loader).__name__
 
 
 class TemplatingMixin:
@@ -354,6 +346,14 @@ def render_template_string(source: str, **context: t.Any) -> str:
     return _render(app, app.jinja_env.from_string(source), context)
 
 
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """A name a template defines at its top level, usually a macro, to call from Python:
+    ``get_template_attribute("_forms.html", "field")(form.name)``. Needs an application
+    context."""
+    app = _current_app("get_template_attribute")
+    return getattr(app.jinja_env.get_template(template_name).module, attribute)
+
+
 def stream_template(template_name_or_list: TemplateName, **context: t.Any) -> t.Iterator[str]:
     """Like ``render_template``, but return an iterator of pieces of the page, rendered as the
     response is sent; return it from a view to stream it. During a request the template keeps
@@ -373,6 +373,7 @@ __all__ = [
     "DispatchingJinjaLoader",
     "Environment",
     "TemplatingMixin",
+    "get_template_attribute",
     "render_template",
     "render_template_string",
     "stream_template",

@@ -50,7 +50,7 @@ def config(tmp_path: t.Any) -> dict[str, t.Any]:
     return {
         "TESTING": True,
         "DATABASE": str(tmp_path / "blog.sqlite"),
-        "RATELIMIT_ENABLED": False,
+        "RATE_LIMITS_ENABLED": False,
         "CSRF_TOKENS": False,
     }
 

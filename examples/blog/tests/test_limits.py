@@ -1,5 +1,5 @@
 """Rate limits: registration and login per address, writing per user. Each test here switches
-``RATELIMIT_ENABLED`` on; the other tests run with it off."""
+``RATE_LIMITS_ENABLED`` on; the other tests run with it off."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ Snapshots = t.Callable[[], t.Any]
 
 @pytest.fixture
 def config(config: dict[str, t.Any]) -> dict[str, t.Any]:
-    config["RATELIMIT_ENABLED"] = True
+    config["RATE_LIMITS_ENABLED"] = True
     return config
 
 

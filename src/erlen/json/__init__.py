@@ -33,6 +33,23 @@ def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
     return _json.loads(s, **kwargs)
 
 
+def dump(obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+    """Serialize ``obj`` into the text file ``fp`` with the current app's JSON provider."""
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        ctx.app.json.dump(obj, fp, **kwargs)
+    else:
+        fp.write(dumps(obj, **kwargs))
+
+
+def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+    """Deserialize the contents of the file ``fp`` with the current app's JSON provider."""
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        return ctx.app.json.load(fp, **kwargs)
+    return loads(fp.read(), **kwargs)
+
+
 def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     """A JSON ``Response`` for one value, several values (a list) or keyword arguments (a dict).
 
@@ -47,4 +64,4 @@ def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     return ctx.app.json.response(*args, **kwargs)
 
 
-__all__ = ["DefaultJSONProvider", "JSONProvider", "dumps", "jsonify", "loads"]
+__all__ = ["DefaultJSONProvider", "JSONProvider", "dump", "dumps", "jsonify", "load", "loads"]

@@ -14,6 +14,7 @@ import json
 import json.encoder
 import typing as t
 import uuid
+import weakref
 from datetime import date
 
 if t.TYPE_CHECKING:
@@ -25,7 +26,9 @@ class JSONProvider:
     """The interface; subclass it to use another JSON library (set ``app.json_provider_class``)."""
 
     def __init__(self, app: Erlen) -> None:
-        self._app = app
+        # A proxy, not a reference: the app holds its provider, and a cycle would keep a
+        # dropped app alive until the garbage collector runs.
+        self._app: Erlen = t.cast("Erlen", weakref.proxy(app))
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         raise NotImplementedError
@@ -33,9 +36,19 @@ class JSONProvider:
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         raise NotImplementedError
 
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        """Serialize ``obj`` into the text file ``fp``."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        """Deserialize the contents of the file ``fp``."""
+        return self.loads(fp.read(), **kwargs)
+
     def _prepare_response_obj(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> t.Any:
         if args and kwargs:
-            raise TypeError("jsonify() takes either positional or keyword arguments, not both.")
+            raise TypeError(
+                "jsonify() takes args or kwargs, not both: pass one value, a list or a dict."
+            )
         if not args and not kwargs:
             return None
         if len(args) == 1:

@@ -22,6 +22,14 @@ from .converters import (
     parse_converter_args,
 )
 from .exceptions import BuildError, RequestRedirect, RoutingException, WebsocketMismatch
+from .factories import (
+    EndpointPrefix,
+    RuleFactory,
+    RuleTemplate,
+    RuleTemplateFactory,
+    Subdomain,
+    Submount,
+)
 from .map import Map
 from .rules import Rule
 
@@ -30,6 +38,7 @@ __all__ = [
     "AnyConverter",
     "BaseConverter",
     "BuildError",
+    "EndpointPrefix",
     "FloatConverter",
     "IntegerConverter",
     "Map",
@@ -39,6 +48,11 @@ __all__ = [
     "RequestRedirect",
     "RoutingException",
     "Rule",
+    "RuleFactory",
+    "RuleTemplate",
+    "RuleTemplateFactory",
+    "Subdomain",
+    "Submount",
     "UUIDConverter",
     "UnicodeConverter",
     "ValidationError",

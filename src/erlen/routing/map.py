@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pprint import pformat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urljoin
 
 from erlen.exceptions import BadHost, MethodNotAllowed, NotFound
@@ -27,6 +27,9 @@ from .converters import DEFAULT_CONVERTERS, PATH_SAFE, BaseConverter, Validation
 from .exceptions import BuildError, RequestRedirect, WebsocketMismatch
 from .matcher import ANY_METHOD, Table, build_tables, collect, convert, walk
 from .rules import Pattern, Rule
+
+if TYPE_CHECKING:
+    from .factories import RuleFactory
 
 __all__ = ["Map"]
 
@@ -49,7 +52,7 @@ class Map:
 
     def __init__(
         self,
-        rules: Iterable[Rule] | None = None,
+        rules: Iterable[Rule | RuleFactory] | None = None,
         default_subdomain: str = "",
         strict_slashes: bool = True,
         merge_slashes: bool = True,
@@ -83,8 +86,9 @@ class Map:
 
     # -- rules ---------------------------------------------------------------------------
 
-    def add(self, rule: Rule) -> None:
-        """Bind ``rule`` to this map; a malformed rule raises ValueError or LookupError here."""
+    def add(self, rule: Rule | RuleFactory) -> None:
+        """Bind ``rule`` (or each rule of a factory such as ``Submount``) to this map; a
+        malformed rule raises ValueError or LookupError here."""
         for one in rule.get_rules(self):
             one.bind(self)
             with self._lock:

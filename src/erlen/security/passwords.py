@@ -5,6 +5,9 @@ hashes made by a Flask app keeps working after the move to erlen, and back. The 
 ``hashlib`` (scrypt by default, PBKDF2 on request); salts come from ``secrets`` and digests are
 compared in constant time. ``check_password_hash`` never raises: a stored hash it cannot read is
 simply not a match, so a corrupted row cannot turn a login form into a 500.
+
+This module also answers for ``werkzeug.security``, so it re-exports ``safe_join`` (kept in
+``erlen.sendfile``, beside the file sending that relies on it) under that module's name.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+
+from ..sendfile import safe_join
 
 SALT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -93,4 +98,4 @@ def check_password_hash(pwhash: str, password: str) -> bool:
     return hmac.compare_digest(digest.encode(), expected.encode())
 
 
-__all__ = ["check_password_hash", "gen_salt", "generate_password_hash"]
+__all__ = ["check_password_hash", "gen_salt", "generate_password_hash", "safe_join"]

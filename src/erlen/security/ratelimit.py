@@ -262,14 +262,14 @@ class MemoryStorage(RateLimitStorage):
 
 
 def app_storage(app: Erlen) -> RateLimitStorage:
-    """The app's default storage: ``RATELIMIT_STORAGE``, or a ``MemoryStorage`` made on first
+    """The app's default storage: ``RATE_LIMIT_STORAGE``, or a ``MemoryStorage`` made on first
     use; kept in ``app.extensions["erlen.ratelimit"]``."""
     storage = app.extensions.get(EXTENSION_KEY)
     if storage is None:
         with _storage_lock:
             storage = app.extensions.get(EXTENSION_KEY)
             if storage is None:
-                storage = app.config.get("RATELIMIT_STORAGE")
+                storage = app.config.get("RATE_LIMIT_STORAGE")
                 if storage is None:
                     storage = MemoryStorage()
                 app.extensions[EXTENSION_KEY] = storage
@@ -404,7 +404,7 @@ class RateLimiter:
     """Rate-limit settings shared by several views: the storage, the key, default limits.
 
     :param app: an app to set up now (``init_app``); needed only with ``default_limits``.
-    :param storage: where to count; default the app's (``RATELIMIT_STORAGE``, else memory).
+    :param storage: where to count; default the app's (``RATE_LIMIT_STORAGE``, else memory).
     :param key: a function returning the client's key; default ``remote_address_key``.
     :param default_limits: limits for every view of the app (each view counted on its own) that
         has no ``limit`` of its own and is not ``exempt``; static files are not counted.
@@ -506,7 +506,7 @@ class RateLimiter:
         """The storage, a storage key per limit, and the time; ``None``: not counted."""
         ctx = _request_ctx("limit")
         app = ctx.app
-        if not app.config.get("RATELIMIT_ENABLED", True):
+        if not app.config.get("RATE_LIMITS_ENABLED", True):
             return None
         request = ctx.request
         method = request.method

@@ -10,27 +10,45 @@ a 4xx ``HTTPException``, never a 500. This module never talks to a server.
 from __future__ import annotations
 
 import io
-import json as _json
-import re
 import typing as t
 from functools import cached_property
 from urllib.parse import quote
 
 from ..datastructures import (
+    Accept,
+    Authorization,
+    CharsetAccept,
     CombinedMultiDict,
     FileStorage,
     Headers,
+    ImmutableList,
     ImmutableMultiDict,
+    LanguageAccept,
+    MIMEAccept,
     MultiDict,
+    RequestCacheControl,
 )
 from ..exceptions import BadRequest, ClientDisconnected, HTTPException, UnsupportedMediaType
 from ..formparser import parse_form_data, parse_query_string
-from ..globals import _cv_context
-from ..http import parse_cookie, parse_options_header
+from ..http import (
+    parse_accept_header,
+    parse_cache_control_header,
+    parse_cookie,
+    parse_date,
+    parse_etags,
+    parse_if_range_header,
+    parse_options_header,
+    parse_range_header,
+    parse_set_header,
+)
 from ..streams import LimitedStream, Readable
+from .header_fields import optional, parsed_header
+from .json_body import loads as _loads
+from .user_agent import UserAgent
 
 if t.TYPE_CHECKING:
     from ..routing import Rule
+    from .response import Response
 
 _FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
@@ -40,22 +58,8 @@ Limits = tuple[int | None, int | None, int | None]
 DEFAULT_LIMITS: Limits = (16 * 1024 * 1024, 500_000, 1000)
 
 
-class UserAgent:
-    """The ``User-Agent`` header; ``str(request.user_agent)`` is the raw string."""
-
-    __slots__ = ("string",)
-
-    def __init__(self, string: str) -> None:
-        self.string = string
-
-    def __str__(self) -> str:
-        return self.string
-
-    def __bool__(self) -> bool:
-        return bool(self.string)
-
-    def __repr__(self) -> str:
-        return f"<UserAgent {self.string!r}>"
+def _as_sent(value: str | None) -> str | None:
+    return value
 
 
 class Request:
@@ -63,6 +67,11 @@ class Request:
 
     Adapters construct it; views read it through the ``request`` proxy (or take it as an
     argument). ``environ`` is the WSGI environ under WSGI, ``scope`` the ASGI scope under ASGI.
+
+    ``Request(environ)``, as Werkzeug and Flask code write it, gives a request that reads that
+    WSGI environ the way the WSGI adapter's requests do (an instance of a subclass made once
+    per class, so ``isinstance`` holds); outside an app its limits are Werkzeug's defaults,
+    inside one the app's config.
     """
 
     __slots__ = (
@@ -87,30 +96,56 @@ class Request:
     )
 
     parameter_storage_class = ImmutableMultiDict
+    #: The class of ``cookies``.
+    dict_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
+    #: The class of ``access_route``.
+    list_storage_class: type[list[t.Any]] = ImmutableList
+    #: The class ``user_agent`` is made of; a subclass may parse the string.
+    user_agent_class: type[UserAgent] = UserAgent
+    #: Host names ``host`` accepts (``.example.com`` allows subdomains); None accepts any. The
+    #: app's ``TRUSTED_HOSTS`` already refuses other hosts before a view runs: this is for a
+    #: request built outside an app (``Request(environ)``).
+    trusted_hosts: list[str] | None = None
+    #: A shallow request refuses to read its body (Werkzeug's ``shallow=True``).
+    shallow = False
 
     def __init__(
         self,
-        method: str,
-        scheme: str,
-        server: tuple[str, str | None] | None,
-        root_path: str,
-        path: str,
-        query_string: bytes,
-        headers: Headers,
-        remote_addr: str | None,
+        method: str | dict[str, t.Any],
+        scheme: str = "http",
+        server: tuple[str, str | None] | None = None,
+        root_path: str = "",
+        path: str = "/",
+        query_string: bytes = b"",
+        headers: Headers | None = None,
+        remote_addr: str | None = None,
         input_stream: Readable | None = None,
         input_terminated: bool = False,
         limits: Limits = DEFAULT_LIMITS,
         environ: dict[str, t.Any] | None = None,
         scope: dict[str, t.Any] | None = None,
+        *,
+        populate_request: bool = True,
+        shallow: bool = False,
     ) -> None:
+        if not isinstance(method, str):
+            # Werkzeug's ``Request(environ, populate_request, shallow)``; the adapters never
+            # come here (their subclasses have their own __init__).
+            from .environ import read_environ
+
+            if isinstance(scheme, bool):
+                populate_request = scheme
+            if isinstance(server, bool):
+                shallow = server
+            read_environ(self, method, populate_request, shallow)
+            return
         self.method = method
         self.scheme = scheme
         self._server = server
         self.root_path = root_path
         self.path = path
         self.query_string = query_string
-        self.headers = headers
+        self.headers = headers if headers is not None else Headers()
         self.remote_addr = remote_addr
         self._input = input_stream
         self._input_terminated = input_terminated
@@ -121,6 +156,21 @@ class Request:
         self.view_args: dict[str, t.Any] | None = None
         self.routing_exception: HTTPException | None = None
         self._uploads: ImmutableMultiDict[str, FileStorage] | None = None
+
+    @classmethod
+    def from_values(cls, *args: t.Any, **kwargs: t.Any) -> Request:
+        """A request built from the test tools' ``EnvironBuilder`` arguments (``path``,
+        ``base_url``, ``query_string``, ``method``, ``data``, ``headers``, ...)."""
+        from .environ import from_values
+
+        return from_values(cls, *args, **kwargs)
+
+    @classmethod
+    def application(cls, view: t.Callable[..., Response]) -> t.Callable[..., t.Iterable[bytes]]:
+        """Decorate ``view(request) -> Response`` into a WSGI application."""
+        from .environ import application
+
+        return application(cls, view)
 
     # limits (per request, so a view may raise them for one upload endpoint)
 
@@ -179,10 +229,16 @@ class Request:
 
     @property
     def host(self) -> str:
-        """The ``Host`` header, or the server's name and port when the client sent none."""
+        """The ``Host`` header, or the server's name and port when the client sent none.
+        With ``trusted_hosts`` set, any other host raises ``BadHost`` (400)."""
         host = self.headers.get("Host")
-        if host:
-            return host
+        if not host:
+            host = self._server_host()
+        if self.trusted_hosts is not None:
+            self._check_trusted(host)
+        return host
+
+    def _server_host(self) -> str:
         server = self._server
         if server is None:
             return ""
@@ -190,6 +246,21 @@ class Request:
         if port is None or _DEFAULT_PORTS.get(self.scheme) == port:
             return name
         return f"{name}:{port}"
+
+    def _check_trusted(self, host: str) -> None:
+        # The same rule as the app's TRUSTED_HOSTS gate, which owns it.
+        from ..security.hosts import check_host
+
+        check_host(host, tuple(self.trusted_hosts or ()))
+
+    @property
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's ``(host, port)`` as the server reported it, if it did."""
+        server = self._server
+        if server is None:
+            return None
+        name, port = server
+        return name, int(port) if port is not None and port.isdigit() else None
 
     @property
     def is_secure(self) -> bool:
@@ -236,7 +307,8 @@ class Request:
 
     @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
-        return parse_cookie(self.headers.get("Cookie"))
+        cookies = parse_cookie(self.headers.get("Cookie"), self.dict_storage_class)
+        return t.cast(ImmutableMultiDict[str, str], cookies)
 
     @property
     def content_type(self) -> str | None:
@@ -274,7 +346,79 @@ class Request:
 
     @cached_property
     def user_agent(self) -> UserAgent:
-        return UserAgent(self.headers.get("User-Agent", ""))
+        return self.user_agent_class(self.headers.get("User-Agent", ""))
+
+    @property
+    def remote_user(self) -> str | None:
+        """The user the server authenticated (``REMOTE_USER``), under WSGI."""
+        return self.environ.get("REMOTE_USER") if self.environ is not None else None
+
+    @cached_property
+    def access_route(self) -> list[str]:
+        """The client's address, as a list (Werkzeug lists the ``X-Forwarded-For`` chain).
+
+        erlen believes ``X-Forwarded-For`` only through ``TRUSTED_PROXIES``, which already put
+        the client's address in ``remote_addr``: a chain any client can write is never handed
+        out as addresses. The raw header is in ``headers``.
+        """
+        route = [self.remote_addr] if self.remote_addr is not None else []
+        return self.list_storage_class(route)
+
+    # WSGI server facts (False under ASGI, which has no such keys)
+
+    def _environ_flag(self, key: str) -> bool:
+        return bool(self.environ.get(key)) if self.environ is not None else False
+
+    is_multithread = property(lambda self: self._environ_flag("wsgi.multithread"))
+    is_multiprocess = property(lambda self: self._environ_flag("wsgi.multiprocess"))
+    is_run_once = property(lambda self: self._environ_flag("wsgi.run_once"))
+
+    # structured headers, parsed on first access
+
+    authorization = parsed_header(
+        "Authorization", Authorization.from_header, "The ``Authorization`` header, or None."
+    )
+    accept_mimetypes = parsed_header(
+        "Accept", lambda v: parse_accept_header(v, MIMEAccept), "The ``Accept`` header."
+    )
+    accept_charsets = parsed_header(
+        "Accept-Charset", lambda v: parse_accept_header(v, CharsetAccept), "``Accept-Charset``."
+    )
+    accept_encodings = parsed_header(
+        "Accept-Encoding", lambda v: parse_accept_header(v, Accept), "``Accept-Encoding``."
+    )
+    accept_languages = parsed_header(
+        "Accept-Language", lambda v: parse_accept_header(v, LanguageAccept), "``Accept-Language``."
+    )
+    cache_control = parsed_header(
+        "Cache-Control",
+        lambda v: parse_cache_control_header(v, None, RequestCacheControl),
+        "The ``Cache-Control`` header, read-only.",
+    )
+    if_match = parsed_header("If-Match", parse_etags, "The ETags of ``If-Match``.")
+    if_none_match = parsed_header("If-None-Match", parse_etags, "The ETags of ``If-None-Match``.")
+    if_modified_since = parsed_header("If-Modified-Since", parse_date, "A datetime, or None.")
+    if_unmodified_since = parsed_header("If-Unmodified-Since", parse_date, "A datetime, or None.")
+    if_range = parsed_header("If-Range", parse_if_range_header, "The ``If-Range`` header.")
+    range = parsed_header("Range", parse_range_header, "The ``Range`` header, or None.")
+    date = parsed_header("Date", parse_date, "The ``Date`` header as a datetime, or None.")
+    pragma = parsed_header("Pragma", lambda v: parse_set_header(v or ""), "The ``Pragma`` header.")
+    max_forwards = parsed_header("Max-Forwards", optional(int), "``Max-Forwards``, or None.")
+    content_md5 = parsed_header("Content-MD5", _as_sent, "The ``Content-MD5`` header.")
+    origin = parsed_header("Origin", _as_sent, "The ``Origin`` header, or None.")
+    access_control_request_headers = parsed_header(
+        "Access-Control-Request-Headers",
+        optional(parse_set_header),
+        "The headers a CORS preflight request announces, or None.",
+    )
+    access_control_request_method = parsed_header(
+        "Access-Control-Request-Method", _as_sent, "The method a CORS preflight announces."
+    )
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """Whether the request has a body type at all (a ``Content-Type``)."""
+        return bool(self.headers.get("Content-Type"))
 
     @property
     def is_json(self) -> bool:
@@ -456,45 +600,6 @@ class Request:
 
 
 _missing: t.Any = object()
-
-
-def _loads(data: bytes) -> t.Any:
-    """JSON is UTF-8 (RFC 8259): decode it strictly here (a bad byte is a ValueError, so a
-    400; a byte-order mark is allowed), which also spares the JSON module its guess at the
-    encoding. A string escaping half a surrogate pair (``"\\ud800"``) is refused too: it is
-    not text, and the first view that encoded it (into a response, a database) would fail
-    with a 500."""
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]
-    text = data.decode("utf-8")
-    ctx = _cv_context.get(None)
-    value = ctx.app.json.loads(text) if ctx is not None else _json.loads(text)
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
-        raise ValueError("a string contains an unpaired surrogate escape")
-    return value
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def _has_lone_surrogate(value: t.Any) -> bool:
-    """Whether a parsed JSON value holds a string that is not valid Unicode text (walked
-    without recursion: the value may be nested as deeply as the parser allowed)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not item.isascii():
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError:
-                    return True
-        elif isinstance(item, dict):
-            stack.extend(item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
 
 
 __all__ = ["Limits", "MultiDict", "Request", "UserAgent"]

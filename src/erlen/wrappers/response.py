@@ -10,10 +10,36 @@ from __future__ import annotations
 
 import json as _json
 import typing as t
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from ..datastructures import Headers
-from ..http import HTTP_STATUS_CODES, dump_cookie, parse_options_header
+from ..datastructures import (
+    CallbackDict,
+    ContentRange,
+    Headers,
+    ResponseCacheControl,
+    WWWAuthenticate,
+)
+from ..http import (
+    COEP,
+    COOP,
+    HTTP_STATUS_CODES,
+    dump_age,
+    dump_cookie,
+    dump_header,
+    dump_options_header,
+    generate_etag,
+    http_date,
+    parse_age,
+    parse_cache_control_header,
+    parse_content_range_header,
+    parse_csp_header,
+    parse_date,
+    parse_options_header,
+    parse_set_header,
+    quote_etag,
+    unquote_etag,
+)
+from .header_fields import header_property, header_set_property, structured_header_property
 
 BodyType = bytes | str | t.Iterable[bytes] | t.Iterable[str] | None
 HeadersType = Headers | t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None
@@ -83,7 +109,13 @@ class Response:
             return int(ctx.app.config["MAX_COOKIE_SIZE"])
         return 4093
 
+    #: Make a relative ``Location`` absolute in ``get_wsgi_headers`` (browsers resolve
+    #: relative ones themselves, so erlen leaves them, as Werkzeug 2.1+ does).
     autocorrect_location_header = False
+    #: ``get_wsgi_headers`` adds a ``Content-Length`` to a body of known length.
+    automatically_set_content_length = True
+    #: Werkzeug's switch for reading a streamed body as a list; erlen always may.
+    implicit_sequence_conversion = True
 
     def __init__(
         self,
@@ -210,6 +242,52 @@ class Response:
             yield _encode(chunk)
 
     @property
+    def is_sequence(self) -> bool:
+        return not self.is_streamed
+
+    def calculate_content_length(self) -> int | None:
+        """The body's length in bytes (a streamed body is read and kept); None when the body
+        passes through untouched (``direct_passthrough``, such as a file being sent)."""
+        if self.direct_passthrough and self.is_streamed:
+            return None
+        return len(self.get_data())
+
+    def freeze(self) -> None:
+        """Read the body into memory and set ``Content-Length`` and an ``ETag`` (unless set),
+        so the response can be cached or pickled."""
+        self.response = list(self.iter_encoded())
+        self.headers.set("Content-Length", str(sum(map(len, self.response))))
+        self.add_etag()
+
+    # WSGI, for code written against Werkzeug (see response_wsgi)
+
+    @classmethod
+    def force_type(cls, response: t.Any, environ: dict[str, t.Any] | None = None) -> Response:
+        """``response`` (a response, or a WSGI app run against ``environ``) as a ``cls``."""
+        from .response_wsgi import force_type
+
+        return force_type(cls, response, environ)
+
+    @classmethod
+    def from_app(
+        cls,
+        app: t.Callable[..., t.Iterable[bytes]],
+        environ: dict[str, t.Any],
+        buffered: bool = False,
+    ) -> Response:
+        """The response a WSGI application gives for ``environ``."""
+        from .response_wsgi import run_app
+
+        return cls(*run_app(app, environ, buffered))
+
+    def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
+        """A copy of the headers as they should be sent for ``environ`` (no ``Content-Length``
+        on 1xx and 204, no entity headers on 304, a computed ``Content-Length`` otherwise)."""
+        from .response_wsgi import wsgi_headers
+
+        return wsgi_headers(self, environ)
+
+    @property
     def content_length(self) -> int | None:
         value = self.headers.get("Content-Length")
         if value is None or not value.isdigit():
@@ -244,15 +322,143 @@ class Response:
 
     @property
     def mimetype_params(self) -> dict[str, str]:
-        return parse_options_header(self.headers.get("Content-Type"))[1]
+        """The ``Content-Type`` parameters; editing the dict rewrites the header."""
+
+        def write_back(params: dict[str, str]) -> None:
+            self.headers.set("Content-Type", dump_options_header(self.mimetype, params))
+
+        return CallbackDict(parse_options_header(self.headers.get("Content-Type"))[1], write_back)
+
+    # headers as attributes (each reads and writes ``headers``; see header_fields)
+
+    location: header_property[str] = header_property("Location", doc="Where to go next.")
+    age = header_property("Age", None, parse_age, lambda age: str(dump_age(age)), "In seconds.")
+    content_location: header_property[str] = header_property("Content-Location")
+    content_encoding: header_property[str] = header_property("Content-Encoding")
+    content_md5: header_property[str] = header_property("Content-MD5")
+    date = header_property("Date", None, parse_date, http_date, "A datetime.")
+    expires = header_property("Expires", None, parse_date, http_date, "A datetime.")
+    last_modified = header_property("Last-Modified", None, parse_date, http_date, "A datetime.")
+    accept_ranges: header_property[str] = header_property("Accept-Ranges", doc="bytes or none")
+    vary = header_set_property("Vary", "The request headers the response depends on.")
+    content_language = header_set_property("Content-Language", "The body's languages.")
+    allow = header_set_property("Allow", "The methods the resource supports.")
+    access_control_allow_headers = header_property(
+        "Access-Control-Allow-Headers", None, parse_set_header, dump_header
+    )
+    access_control_allow_methods = header_property(
+        "Access-Control-Allow-Methods", None, parse_set_header, dump_header
+    )
+    access_control_allow_origin: header_property[str] = header_property(
+        "Access-Control-Allow-Origin"
+    )
+    access_control_expose_headers = header_property(
+        "Access-Control-Expose-Headers", None, parse_set_header, dump_header
+    )
+    access_control_max_age = header_property("Access-Control-Max-Age", None, int, str)
+    cross_origin_opener_policy = header_property(
+        "Cross-Origin-Opener-Policy", COOP.UNSAFE_NONE, COOP, lambda policy: policy.value
+    )
+    cross_origin_embedder_policy = header_property(
+        "Cross-Origin-Embedder-Policy", COEP.UNSAFE_NONE, COEP, lambda policy: policy.value
+    )
 
     @property
-    def location(self) -> str | None:
-        return self.headers.get("Location")
+    def access_control_allow_credentials(self) -> bool:
+        return "Access-Control-Allow-Credentials" in self.headers
 
-    @location.setter
-    def location(self, value: str) -> None:
-        self.headers.set("Location", value)
+    @access_control_allow_credentials.setter
+    def access_control_allow_credentials(self, value: bool | None) -> None:
+        if value is True:
+            self.headers.set("Access-Control-Allow-Credentials", "true")
+        else:
+            self.headers.remove("Access-Control-Allow-Credentials")
+
+    @property
+    def retry_after(self) -> datetime | None:
+        """``Retry-After`` as a datetime (a number of seconds counts from now)."""
+        value = self.headers.get("Retry-After")
+        if value is None:
+            return None
+        if value.strip().isdigit() and value.isascii():
+            return datetime.now(UTC) + timedelta(seconds=int(value))
+        return parse_date(value)
+
+    @retry_after.setter
+    def retry_after(self, value: datetime | int | str | None) -> None:
+        if value is None:
+            self.headers.remove("Retry-After")
+        else:
+            self.headers.set(
+                "Retry-After", http_date(value) if isinstance(value, datetime) else str(value)
+            )
+
+    cache_control = structured_header_property(
+        "Cache-Control",
+        lambda value, write_back: parse_cache_control_header(
+            value, write_back, ResponseCacheControl
+        ),
+        "``Cache-Control``: ``response.cache_control.max_age = 60`` rewrites the header.",
+    )
+    content_range = structured_header_property(
+        "Content-Range",
+        lambda value, write_back: (
+            parse_content_range_header(value, write_back)
+            or ContentRange(None, None, None, on_update=write_back)
+        ),
+        "``Content-Range``, always an object (unset when there is no header).",
+    )
+    content_security_policy = structured_header_property(
+        "Content-Security-Policy",
+        parse_csp_header,
+        "``Content-Security-Policy``; editing it rewrites the header.",
+    )
+    content_security_policy_report_only = structured_header_property(
+        "Content-Security-Policy-Report-Only",
+        parse_csp_header,
+        "``Content-Security-Policy-Report-Only``; editing it rewrites the header.",
+    )
+
+    @property
+    def www_authenticate(self) -> WWWAuthenticate:
+        """The first ``WWW-Authenticate`` challenge (``Basic`` when there is none); editing it
+        rewrites the header. Assign one, a list (one header each), or None."""
+        value = WWWAuthenticate.from_header(self.headers.get("WWW-Authenticate"))
+        if value is None:
+            value = WWWAuthenticate("basic")
+        value._on_update = self._set_www_authenticate
+        return value
+
+    @www_authenticate.setter
+    def www_authenticate(self, value: WWWAuthenticate | list[WWWAuthenticate] | None) -> None:
+        if not value:
+            self.headers.remove("WWW-Authenticate")
+        elif isinstance(value, list):
+            self.headers.setlist("WWW-Authenticate", [item.to_header() for item in value])
+        else:
+            self._set_www_authenticate(value)
+            value._on_update = self._set_www_authenticate
+
+    @www_authenticate.deleter
+    def www_authenticate(self) -> None:
+        self.headers.remove("WWW-Authenticate")
+
+    def _set_www_authenticate(self, value: WWWAuthenticate) -> None:
+        self.headers.set("WWW-Authenticate", value.to_header())
+
+    # ETags
+
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        self.headers.set("ETag", quote_etag(etag, weak))
+
+    def get_etag(self) -> tuple[str, bool] | tuple[None, None]:
+        """``(etag, is_weak)``, or ``(None, None)`` without an ``ETag``."""
+        return unquote_etag(self.headers.get("ETag"))
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ``ETag`` computed from the body, unless there is one (or ``overwrite``)."""
+        if overwrite or "ETag" not in self.headers:
+            self.set_etag(generate_etag(self.get_data()), weak)
 
     @property
     def is_json(self) -> bool:

@@ -432,6 +432,10 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         self._plain_headers = (
             [] if headers is None else headers.pairs if headers.is_static else None
         )
+        if freeze:
+            # Plans built for contexts made during setup may predate hooks added since.
+            self._sync_plans.clear()
+            self._async_plans.clear()
         self._got_first_request = freeze
 
     def __call__(

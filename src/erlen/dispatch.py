@@ -323,8 +323,10 @@ class DispatchMixin:
             return app.make_default_options_response()
         rule = request.url_rule
         assert rule is not None
-        view = app.ensure_sync(app.view_functions[rule.endpoint])
-        return view(**(request.view_args or {}))
+        args = dict(request.view_args or {})
+        if plan.request_arg is not None:
+            args[plan.request_arg] = request
+        return app.ensure_sync(app.view_functions[rule.endpoint])(**args)
 
     def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` functions and ``after_request`` hooks on ``response``

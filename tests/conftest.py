@@ -23,6 +23,7 @@ BOTH_PROTOCOLS = {
     "test_testing",
     "test_templating",
     "test_flash",
+    "test_security_head",
 }
 
 

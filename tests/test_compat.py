@@ -246,3 +246,31 @@ def test_an_extension_works_under_pytest(project: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_dispatcher_middleware_mounts_apps_under_prefixes() -> None:
+    result = run_python(
+        """
+        import erlen.as_flask
+        from flask import Flask, url_for
+        from werkzeug.middleware.dispatcher import DispatcherMiddleware
+        from werkzeug.test import Client
+
+        front, api = Flask("front"), Flask("api")
+
+        @front.route("/")
+        def home():
+            return "front"
+
+        @api.route("/items")
+        def items():
+            return url_for("items")
+
+        front.wsgi_app = DispatcherMiddleware(front.wsgi_app, {"/api": api.wsgi_app})
+        client = Client(front)
+        print(client.get("/").text, client.get("/api/items").text,
+              client.get("/apis").status_code)
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["front", "/api/items", "404"]

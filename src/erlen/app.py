@@ -551,4 +551,7 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         )
 
 
-__all__ = ["Erlen"]
+#: Flask's name for the class (``from flask.app import Flask`` under ``erlen.as_flask``).
+Flask = Erlen
+
+__all__ = ["Erlen", "Flask"]

@@ -104,7 +104,7 @@ class ASGIApp:
                 _cv_context.reset(token)
                 if signals and preserve is None and ctx.owns_app_context:
                     await _send_signal(appcontext_popped, app)
-        await send_response(app, response, send, receive, request.method == "HEAD")
+        await send_response(app, response, send, receive, scope["method"] == "HEAD")
 
     # WebSockets
 

@@ -64,6 +64,7 @@ MODULES: dict[str, str] = {
     "werkzeug.http": "erlen.http",
     "werkzeug.local": "erlen.local",
     "werkzeug.middleware": "erlen.middleware",
+    "werkzeug.middleware.dispatcher": "erlen.middleware.dispatcher",
     "werkzeug.middleware.proxy_fix": "erlen.middleware.proxy_fix",
     "werkzeug.routing": "erlen.routing",
     "werkzeug.routing.converters": "erlen.routing.converters",
@@ -100,6 +101,12 @@ PACKAGES: dict[str, dict[str, str]] = {
 
 #: Why a module is missing on purpose, where erlen leaves one out by design.
 _LEFT_OUT: dict[str, str] = {
+    "werkzeug.middleware.shared_data": (
+        "serve static files with the app's static_folder (send_from_directory) or the web "
+        "server in front of the app"
+    ),
+    "werkzeug.middleware.profiler": "profile with cProfile or py-spy around the server instead",
+    "werkzeug.middleware.lint": "erlen's test client checks every request with wsgiref.validate",
     "werkzeug.debug": (
         "erlen has no interactive debugger: a console that runs code from the browser is a "
         "remote shell for anyone who reaches it. `erlen run --debug` shows a traceback page."

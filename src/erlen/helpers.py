@@ -203,6 +203,9 @@ def get_flashed_messages(
     return flashes
 
 
-# Flask's ``flask.helpers`` exports these; ``cli.py`` owns them.
+# Flask's ``flask.helpers`` exports these too; the modules named own them.
 from .cli import get_debug_flag as get_debug_flag  # noqa: E402
 from .cli import get_load_dotenv as get_load_dotenv  # noqa: E402
+from .ctx import stream_with_context as stream_with_context  # noqa: E402
+from .scaffold import get_root_path as get_root_path  # noqa: E402
+from .templating import get_template_attribute as get_template_attribute  # noqa: E402

@@ -274,7 +274,9 @@ def send_file(
         # Ranges need a known size and a file we can seek; behind X-Sendfile the server answers.
         ranges = size is not None and not x_sendfile and (file is None or _seekable(file))
         try:
-            span = evaluate_conditional(response, request.method, request.headers.get, ranges, size)
+            span = evaluate_conditional(
+                response, request.received_method, request.headers.get, ranges, size
+            )
         except RequestedRangeNotSatisfiable:
             if file is not None:
                 file.close()
@@ -284,7 +286,9 @@ def send_file(
         if file is not None:
             file.close()
         return response
-    if x_sendfile or (file is None and request is not None and request.method == "HEAD"):
+    if x_sendfile or (
+        file is None and request is not None and request.received_method == "HEAD"
+    ):
         return response
     if file is None:
         file = open(t.cast(str, path), "rb")  # noqa: SIM115 (FileBody closes it)
@@ -366,7 +370,7 @@ def make_conditional(
         method = str(request_or_environ.get("REQUEST_METHOD", "GET")).upper()
         header = _environ_header_getter(request_or_environ)
     else:
-        method = request_or_environ.method
+        method = request_or_environ.received_method
         header = request_or_environ.headers.get
     body = response.response
     if accept_ranges and complete_length is None and isinstance(body, list):

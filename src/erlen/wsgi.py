@@ -232,7 +232,7 @@ def handle(
         else:
             coro.close()
             raise RuntimeError("A sync request suspended on an await; this is a bug in erlen.")
-        return send_response(response, environ, start_response, request.method == "HEAD")
+        return send_response(response, environ, start_response, environ["REQUEST_METHOD"] == "HEAD")
     except BaseException as exc:
         error = exc
         raise

@@ -10,7 +10,6 @@ Parsing a client's header never raises: a malformed one gives None.
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Callable
 from typing import Any
 
@@ -79,7 +78,7 @@ class Authorization:
         if scheme == "basic":
             try:
                 decoded = base64.b64decode(rest, validate=True).decode()
-            except (binascii.Error, UnicodeError):
+            except ValueError:  # bad base64, non-ASCII text, bytes that are not UTF-8
                 return None
             username, _, password = decoded.partition(":")
             return cls(scheme, {"username": username, "password": password})
@@ -213,7 +212,8 @@ class WWWAuthenticate:
         scheme, rest = _split_scheme(value)
         if _has_parameters(rest):
             return cls(scheme, parse_dict_header(rest))
-        return cls(scheme, None, rest)
+        # A bare scheme ("Basic") has neither parameters nor a token.
+        return cls(scheme, None, rest or None)
 
     def to_header(self) -> str:
         if self.token is not None:

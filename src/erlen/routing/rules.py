@@ -199,6 +199,9 @@ class Rule:
             if isinstance(methods, str):
                 raise TypeError("'methods' should be a list of strings, not a string.")
             method_set = {method.upper() for method in methods}
+            #: HEAD was added for GET rather than asked for: a HEAD request runs the view as a
+            #: GET (see ``Erlen._route``), which is what HEAD means in HTTP.
+            self.head_as_get = "GET" in method_set and "HEAD" not in method_set
             if "GET" in method_set:
                 method_set.add("HEAD")
             if websocket and method_set - {"GET", "HEAD", "OPTIONS"}:
@@ -208,6 +211,7 @@ class Rule:
             self.methods: set[str] | None = method_set
         else:
             self.methods = None
+            self.head_as_get = False
         self.arguments: set[str] = {str(key) for key in defaults} if defaults else set()
         self._converters: dict[str, BaseConverter] = {}
 

@@ -510,7 +510,12 @@ class RateLimiter:
             return None
         request = ctx.request
         method = request.method
-        if rule.methods is not None and method not in rule.methods:
+        if (
+            rule.methods is not None
+            and method not in rule.methods
+            and not (method == "HEAD" and "GET" in rule.methods)
+        ):
+            # A HEAD does a GET's work: a limit on GET counts it too.
             return None
         if rule.exempt_when is not None and rule.exempt_when():
             return None

@@ -51,6 +51,7 @@ if t.TYPE_CHECKING:
     from .response import Response
 
 _FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 _URL_SAFE = "/:@!$&'()*+,;=~"
 
@@ -96,6 +97,14 @@ class Request:
     )
 
     parameter_storage_class = ImmutableMultiDict
+
+    @property
+    def received_method(self) -> str:
+        """The method as the client sent it. It differs from ``method`` only for a HEAD routed
+        to a rule that does not list HEAD: the view runs it as a GET, while the response still
+        leaves out the body and ignores ``Range``, as HTTP says of HEAD."""
+        method: str = self.__dict__.get("_received_method", self.method)
+        return method
     #: The class of ``cookies``.
     dict_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
     #: The class of ``access_route``.
@@ -332,7 +341,8 @@ class Request:
         if value is None:
             return None
         value = value.strip()
-        if not value.isdigit() or not value.isascii():
+        # int() refuses over 4300 digits (a 500); no body is that long anyway.
+        if not value.isdigit() or not value.isascii() or len(value) > 4300:
             return None
         return int(value)
 
@@ -441,7 +451,7 @@ class Request:
             return io.BytesIO()
         if declared is not None:
             declared = declared.strip()
-            if not declared.isdigit() or not declared.isascii():
+            if not declared.isdigit() or not declared.isascii() or len(declared) > 4300:
                 raise BadRequest("The Content-Length header is not a whole number of bytes.")
             return t.cast(t.BinaryIO, LimitedStream(raw, int(declared), self._limits[0]))
         if self._input_terminated:
@@ -500,7 +510,9 @@ class Request:
         if "form" in self.__dict__:
             return
         mimetype = self.mimetype
-        if mimetype in _FORM_MIMETYPES:
+        # A GET or HEAD body has no meaning in HTTP: it is never read as a form, so a view's
+        # "else" branch written for POST cannot be fed one through a safe method.
+        if mimetype in _FORM_MIMETYPES and self.method not in _BODYLESS_METHODS:
             cached = self.__dict__.get("_cached_data")
             stream: t.Any = io.BytesIO(cached) if cached is not None else self.stream
             form, files = parse_form_data(
@@ -519,7 +531,8 @@ class Request:
 
     @property
     def form(self) -> ImmutableMultiDict[str, str]:
-        """Fields of a URL-encoded or multipart body (files are in ``files``)."""
+        """Fields of a URL-encoded or multipart body (files are in ``files``); always empty for
+        GET and HEAD, whose bodies have no meaning (``get_data()`` still reads one)."""
         self._load_form_data()
         return t.cast(ImmutableMultiDict[str, str], self.__dict__["form"])
 

@@ -51,7 +51,6 @@ if t.TYPE_CHECKING:
     from .response import Response
 
 _FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-_BODYLESS_METHODS = frozenset({"GET", "HEAD"})
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 _URL_SAFE = "/:@!$&'()*+,;=~"
 
@@ -510,9 +509,7 @@ class Request:
         if "form" in self.__dict__:
             return
         mimetype = self.mimetype
-        # A GET or HEAD body has no meaning in HTTP: it is never read as a form, so a view's
-        # "else" branch written for POST cannot be fed one through a safe method.
-        if mimetype in _FORM_MIMETYPES and self.method not in _BODYLESS_METHODS:
+        if mimetype in _FORM_MIMETYPES:
             cached = self.__dict__.get("_cached_data")
             stream: t.Any = io.BytesIO(cached) if cached is not None else self.stream
             form, files = parse_form_data(
@@ -531,8 +528,7 @@ class Request:
 
     @property
     def form(self) -> ImmutableMultiDict[str, str]:
-        """Fields of a URL-encoded or multipart body (files are in ``files``); always empty for
-        GET and HEAD, whose bodies have no meaning (``get_data()`` still reads one)."""
+        """Fields of a URL-encoded or multipart body (files are in ``files``)."""
         self._load_form_data()
         return t.cast(ImmutableMultiDict[str, str], self.__dict__["form"])
 

@@ -2,21 +2,30 @@
 # suites run on erlen (make compat) and the docs site.
 # make docs: build the documentation site into build/site (--strict: a broken link fails).
 # make run: serve the example blog (examples/blog) on http://127.0.0.1:$(PORT).
-# Both create .venv and install what they need on first use.
+# Both create .venv and install what they need on first use: make run only erlen, its server
+# extra and the blog; make test everything the checks need (lint, types, browsers, docs).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.run-installed
 BLOG_STAMP := $(VENV)/.blog-installed
 
 .PHONY: test lint typecheck pytest compat docs run bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
+
+# What serving the blog needs, and no more: erlen with uvicorn, and the blog.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[server]'
+	touch $(RUN_STAMP)
 
 test: lint typecheck pytest compat docs
 
@@ -40,8 +49,8 @@ compat: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
-$(BLOG_STAMP): $(STAMP) examples/blog/pyproject.toml
-	$(BIN)/python -m pip install --quiet -e examples/blog
+$(BLOG_STAMP): $(RUN_STAMP) examples/blog/pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e examples/blog
 	touch $(BLOG_STAMP)
 
 # The blog creates its database and a session key in examples/blog/instance/ on first start.

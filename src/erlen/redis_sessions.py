@@ -8,9 +8,12 @@ the same sessions, which is what lets an app run on many processes and machines.
 The id is 256 random bits (``secrets.token_urlsafe(32)``), signed with the app's key through
 itsdangerous, so an id cannot be guessed, and a made-up or tampered cookie is refused without a
 Redis lookup. An id the client sends is never adopted: an unknown or expired one gives a new
-session with a fresh id. The data is the session dict in erlen's tagged JSON (the cookie
-session's format, never pickle) under ``SESSION_KEY_PREFIX + id``, with a TTL of
-``PERMANENT_SESSION_LIFETIME`` that every save moves forward.
+session with a fresh id. The id changes, and its old record is deleted, whenever the session
+changes hands (``clear()``, ``regenerate()``, or a change of who is logged in: see
+``RedisSessionInterface``), so an id planted or seen before a login is worthless after it.
+The data is the session dict in erlen's tagged JSON (the cookie session's format, never pickle)
+under ``SESSION_KEY_PREFIX + id``, with a TTL of ``PERMANENT_SESSION_LIFETIME`` that every save
+moves forward.
 
 Redis is reached with redis-py's sync client, inside the request: opening the session (the first
 time a view touches ``session``) costs one ``GET``, saving one ``SET`` (or an ``EXPIRE`` when the
@@ -26,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import typing as t
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from itsdangerous import BadSignature, Signer
@@ -40,7 +43,7 @@ from .sessions import (
     SessionMixin,
     _add_vary_cookie,
     session_json_serializer,
-    signing_key,
+    verification_keys,
 )
 
 if t.TYPE_CHECKING:
@@ -83,9 +86,18 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(32)
 
 
+#: The session keys that say who is logged in: Flask-Login's ``_user_id`` and the ``user_id``
+#: of Flask's tutorial (and erlen's blog). When one changes the session gets a new id; see
+#: ``RedisSessionInterface``.
+IDENTITY_KEYS: tuple[str, ...] = ("_user_id", "user_id")
+
+# Stands for "no such key" in an identity snapshot, so that a key set to None still differs.
+_MISSING = object()
+
+
 class RedisSession(SecureCookieSession):
-    """A session dict with an id. ``regenerate()`` gives it a new id; the old one is deleted
-    from Redis when the session is saved."""
+    """A session dict with an id. ``regenerate()`` and ``clear()`` give it a new id; the old
+    one is deleted from Redis when the session is saved."""
 
     def __init__(
         self,
@@ -93,35 +105,82 @@ class RedisSession(SecureCookieSession):
         sid: str | None = None,
         *,
         new: bool = False,
+        identity_keys: tuple[str, ...] = IDENTITY_KEYS,
     ) -> None:
         super().__init__(initial)
         self.sid = sid if sid is not None else new_session_id()
         self.new = new
-        #: Ids this session had before ``regenerate()``; deleted from Redis at save.
+        #: The id the session was loaded under, None for a new session: with
+        #: ``replaced_sids``, the only ids of this session that Redis may hold.
+        self.stored_sid = None if new or sid is None else sid
+        #: Ids this session had in Redis before it got a new one; deleted from Redis at save.
         self.replaced_sids: list[str] = []
+        self.identity_keys = identity_keys
+        self._loaded_identity = self._identity()
+
+    def _identity(self) -> tuple[t.Any, ...]:
+        # dict.get: looking at the session must not mark it accessed.
+        return tuple(dict.get(self, key, _MISSING) for key in self.identity_keys)
+
+    @property
+    def identity_changed(self) -> bool:
+        """Whether a key in ``identity_keys`` was set, changed or removed since loading."""
+        return self._identity() != self._loaded_identity
 
     def regenerate(self) -> None:
         """A new id for the same data; the old id stops working once the response is saved."""
-        self.replaced_sids.append(self.sid)
+        if self.sid == self.stored_sid:
+            self.replaced_sids.append(self.sid)
         self.sid = new_session_id()
         self._changed()
+
+    def clear(self) -> None:
+        """Empty the session and give it a new id. ``clear()`` is what Flask code calls at
+        login and logout, so an id known from before (planted by an attacker, or copied)
+        never carries what is stored after it."""
+        super().clear()
+        self.regenerate()
 
 
 class RedisSessionInterface(SessionInterface):
     """Sessions in Redis, found through a signed id in the session cookie.
 
+    Session fixation: an attacker who gets a session id of their own and plants it in a
+    victim's browser (through a sibling subdomain, or a page served over plain HTTP) waits for
+    the victim to log in under it. So the id changes, and the old record is deleted, whenever
+    the session changes hands:
+
+    - ``regenerate()``, the explicit call;
+    - ``clear()``, which Flask code calls at login and logout (Flask's tutorial, erlen's blog);
+    - a save after a key in ``identity_keys`` was set, changed or removed: Flask-Login's
+      ``login_user`` and ``logout_user`` change ``_user_id`` and call neither of the above.
+
+    Rotating when a session goes from empty to non-empty would add nothing: an empty session
+    is never stored, so one that holds data for the first time already has an id no one has
+    seen. Any other change keeps the id, as Flask-Session does, so that writing a cart or a
+    flashed message does not log out the requests running beside it.
+
     :param redis: the client to use. Give it timeouts (``erlen.redis_client.connect`` does), or
         a request may wait on a Redis that stopped answering for as long as the OS lets it.
     :param key_prefix: put before the session id to make the Redis key.
+    :param identity_keys: the session keys that say who is logged in (``IDENTITY_KEYS``); add
+        the key your login code sets if it is another.
     """
 
     salt = "erlen.redis-session"
     serializer = session_json_serializer
     session_class = RedisSession
 
-    def __init__(self, redis: redis.Redis, *, key_prefix: str = "session:") -> None:
+    def __init__(
+        self,
+        redis: redis.Redis,
+        *,
+        key_prefix: str = "session:",
+        identity_keys: Iterable[str] = IDENTITY_KEYS,
+    ) -> None:
         self.redis = redis
         self.key_prefix = key_prefix
+        self.identity_keys = tuple(identity_keys)
 
     @classmethod
     def from_config(cls, app: Erlen) -> RedisSessionInterface:
@@ -145,21 +204,30 @@ class RedisSessionInterface(SessionInterface):
 
     def get_signer(self, app: Erlen) -> Signer | None:
         """The signer of session ids, or None (a null session) when the app has no key. Old keys
-        in ``SECRET_KEY_FALLBACKS`` still verify ids; new ids are signed with ``SECRET_KEY``."""
-        key = signing_key(app)
-        if key is None:
-            return None
-        keys: list[str | bytes] = [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), key]
-        cached = app.extensions.get("erlen.redis_session_signer")
-        if cached is not None and cached[0] == keys and cached[1] is self:
-            return t.cast(Signer, cached[2])
-        signer = Signer(
-            keys,  # type: ignore[arg-type]
-            salt=self.salt,
-            key_derivation="hmac",
-            digest_method=hashlib.sha256,
+        in ``SECRET_KEY_FALLBACKS`` still verify ids; new ids are signed with ``SECRET_KEY``.
+        Weak keys, fallbacks included, are refused as for the cookie session
+        (``erlen.sessions.verification_keys``)."""
+        config = app.config
+        # Checking the keys costs more than a signature: once per app and settings.
+        marker = (
+            config.get("SECRET_KEY"),
+            tuple(config.get("SECRET_KEY_FALLBACKS") or ()),
+            bool(config.get("DEBUG")),
+            bool(config.get("TESTING")),
         )
-        app.extensions["erlen.redis_session_signer"] = (keys, self, signer)
+        cached = app.extensions.get("erlen.redis_session_signer")
+        if cached is not None and cached[0] == marker and cached[1] is self:
+            return t.cast("Signer | None", cached[2])
+        keys = verification_keys(app)
+        signer = None
+        if keys is not None:
+            signer = Signer(
+                keys,  # type: ignore[arg-type]
+                salt=self.salt,
+                key_derivation="hmac",
+                digest_method=hashlib.sha256,
+            )
+        app.extensions["erlen.redis_session_signer"] = (marker, self, signer)
         return signer
 
     def redis_key(self, sid: str) -> str:
@@ -173,21 +241,24 @@ class RedisSessionInterface(SessionInterface):
             return None
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:
-            return self.session_class(new=True)
+            return self._new_session()
         try:
             sid = signer.unsign(cookie).decode("ascii")
         except (BadSignature, UnicodeDecodeError):
-            return self.session_class(new=True)
+            return self._new_session()
         raw = self._call(self.redis.get, self.redis_key(sid))
         if raw is None:
-            return self.session_class(new=True)
+            return self._new_session()
         try:
             data = self.serializer.loads(raw)
         except (ValueError, TypeError, KeyError):
-            return self.session_class(new=True)
+            return self._new_session()
         if not isinstance(data, dict):
-            return self.session_class(new=True)
-        return self.session_class(data, sid)
+            return self._new_session()
+        return self.session_class(data, sid, identity_keys=self.identity_keys)
+
+    def _new_session(self) -> RedisSession:
+        return self.session_class(new=True, identity_keys=self.identity_keys)
 
     def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, RedisSession):
@@ -206,14 +277,18 @@ class RedisSessionInterface(SessionInterface):
             _add_vary_cookie(response)
         if not session:
             if session.modified:
-                # A new session was never stored under its own id; only replaced ids may be.
-                sids = [*([] if session.new else [session.sid]), *session.replaced_sids]
+                sids = [*session.replaced_sids]
+                if session.sid == session.stored_sid:
+                    sids.append(session.sid)
                 if sids:
                     self._call(self.redis.delete, *(self.redis_key(sid) for sid in sids))
                 self.delete_session_cookie(app, response, request)
             return
         if not self.should_set_cookie(app, session):
             return
+        if session.modified and session.sid == session.stored_sid and session.identity_changed:
+            # Someone logged in or out (see the class docstring): the id seen before is done.
+            session.regenerate()
         key = self.redis_key(session.sid)
         ttl = _lifetime_seconds(app)
         if session.modified:
@@ -300,6 +375,7 @@ def init_app(app: Erlen) -> None:
 
 __all__ = [
     "DEFAULTS",
+    "IDENTITY_KEYS",
     "RedisSession",
     "RedisSessionInterface",
     "init_app",

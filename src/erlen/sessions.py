@@ -234,6 +234,13 @@ class SecureCookieSessionInterface(SessionInterface):
 
     ``SECRET_KEY_FALLBACKS`` lists old keys that still verify cookies during a key rotation;
     new cookies are always signed with ``SECRET_KEY``.
+
+    Session fixation does not reach this store: the cookie is the session, so a login (or
+    ``clear()``) sends the browser a new cookie, and a copy an attacker planted or kept still
+    holds only what it held before. What a signed cookie cannot do is end early: a copy taken
+    before a logout still verifies until it is ``PERMANENT_SESSION_LIFETIME`` old, since
+    nothing on the server remembers it was cleared. Where a stolen cookie must stop working at
+    logout, keep sessions in Redis (``SESSION_TYPE = "redis"``), whose ``clear()`` deletes them.
     """
 
     salt = "cookie-session"
@@ -245,9 +252,10 @@ class SecureCookieSessionInterface(SessionInterface):
     def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
         """The signer for this app's cookies, or None (a null session) without a key.
 
-        Outside debug and testing a weak ``SECRET_KEY`` is refused with an error naming the
-        setting; in debug, an app without a key gets a random key for this process (sessions
-        end when it restarts) and a warning.
+        Outside debug and testing a weak ``SECRET_KEY``, or a weak key in
+        ``SECRET_KEY_FALLBACKS``, is refused with an error naming the setting; in debug, an app
+        without a key gets a random key for this process (sessions end when it restarts) and a
+        warning.
         """
         config = app.config
         # Checking the key and deriving the signing keys cost more than a signature: do it
@@ -264,10 +272,9 @@ class SecureCookieSessionInterface(SessionInterface):
         cached = app.extensions.get("erlen.session_signer")
         if cached is not None and cached[0] == marker and cached[1] is self:
             return t.cast("URLSafeTimedSerializer | None", cached[2])
-        key = signing_key(app)
+        keys = verification_keys(app)
         signer: URLSafeTimedSerializer | None = None
-        if key is not None:
-            keys: list[str | bytes] = [*(config["SECRET_KEY_FALLBACKS"] or ()), key]
+        if keys is not None:
             key_derivation = self.key_derivation
             if key_derivation == "hmac":
                 # What itsdangerous would derive on every call, derived here once: the
@@ -353,11 +360,16 @@ def _running_a_test() -> bool:
     return "PYTEST_CURRENT_TEST" in os.environ
 
 
+def _checks_relaxed(app: Erlen) -> bool:
+    """Whether weak keys are allowed: in debug mode, with ``TESTING`` and under pytest."""
+    return app.debug or app.testing or _running_a_test()
+
+
 def signing_key(app: Erlen) -> str | bytes | None:
     """The key to sign cookies with, after the safety checks described in
     ``SecureCookieSessionInterface.get_signing_serializer``."""
     key = app.secret_key
-    relaxed = app.debug or app.testing or _running_a_test()
+    relaxed = _checks_relaxed(app)
     if not key:
         if not app.debug:
             return None
@@ -378,6 +390,36 @@ def signing_key(app: Erlen) -> str | bytes | None:
             " with TESTING, and while pytest runs a test."
         )
     return key
+
+
+def verification_keys(app: Erlen) -> list[str | bytes] | None:
+    """The keys that verify a signature: ``SECRET_KEY_FALLBACKS`` and then the signing key,
+    which signs (itsdangerous's order, oldest first), or None when there is no key.
+
+    A fallback verifies cookies as the key itself does, so a weak one is as bad as a weak
+    ``SECRET_KEY``: whoever guesses it forges any session. It is refused by the same rule,
+    with the same error, and never used to verify a cookie.
+    """
+    key = signing_key(app)
+    if key is None:
+        return None
+    fallbacks: list[str | bytes] = list(app.config.get("SECRET_KEY_FALLBACKS") or ())
+    if fallbacks and not _checks_relaxed(app):
+        weak = [
+            str(position)
+            for position, fallback in enumerate(fallbacks)
+            if not isinstance(fallback, str | bytes) or key_is_weak(fallback)
+        ]
+        if weak:
+            # Name the positions, never the keys: this message reaches the logs.
+            raise RuntimeError(
+                f"SECRET_KEY_FALLBACKS holds a key too weak to verify sessions (at position"
+                f" {', '.join(weak)}): every fallback must be as strong as SECRET_KEY, at least"
+                f" {MIN_SECRET_KEY_LENGTH} random characters. Remove the weak key; cookies signed"
+                " with it then give an empty session. Short or placeholder keys are allowed only"
+                " in debug mode, with TESTING, and while pytest runs a test."
+            )
+    return [*fallbacks, key]
 
 
 def _add_vary_cookie(response: Response) -> None:

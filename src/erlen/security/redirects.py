@@ -3,6 +3,7 @@
 Browsers forgive a lot when they follow a URL: they drop tabs and newlines, treat ``\\`` as
 ``/``, and read ``//host`` and ``/\\host`` as another site. A redirect target taken from the
 request is therefore judged the way a browser would read it, and refused at the first doubt.
+The port counts as much as the name: another port of an allowed host is another server.
 This module reads no request state unless ``allowed_hosts`` is left out.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 _SCHEMES = frozenset({"http", "https"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def is_safe_url(
@@ -22,11 +24,13 @@ def is_safe_url(
 ) -> bool:
     """True when ``target`` is a relative URL, or an http(s) URL to one of ``allowed_hosts``.
 
-    ``allowed_hosts`` defaults to the current request's host (outside a request: no host, so
-    only relative URLs pass). Refused: other hosts, scheme-relative ``//evil``, backslash tricks
-    (``/\\evil``), schemes other than http and https (``javascript:``, ``data:``), user info
-    (``https://good@evil``), and any control or whitespace character. With ``require_https``,
-    an absolute ``http://`` URL is refused too.
+    An allowed host with a port (``"example.com:8443"``) allows that port only; without one
+    (``"example.com"``), only the URL's scheme's default port, written or not (443 for https,
+    80 for http). ``allowed_hosts`` defaults to the current request's host (outside a request:
+    no host, so only relative URLs pass). Refused: other hosts, other ports, scheme-relative
+    ``//evil``, backslash tricks (``/\\evil``), schemes other than http and https
+    (``javascript:``, ``data:``), user info (``https://good@evil``), and any control or
+    whitespace character. With ``require_https``, an absolute ``http://`` URL is refused too.
     """
     if not target or not isinstance(target, str):
         return False
@@ -59,22 +63,44 @@ def is_safe_url(
         return False
     if hostname is None:
         return False
-    host = hostname if port is None else f"{hostname}:{port}"
-    return hostname in hosts or host in hosts
+    default = _DEFAULT_PORTS[scheme]
+    if port is None:
+        port = default
+    # A host allowed without a port stands for the default port of the URL's scheme only.
+    return (hostname, port) in hosts or (port == default and (hostname, None) in hosts)
 
 
 def _is_control_or_space(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
-def _allowed(allowed_hosts: Iterable[str] | str | None) -> frozenset[str]:
+def _allowed(allowed_hosts: Iterable[str] | str | None) -> frozenset[tuple[str, int | None]]:
+    """The allowed hosts as (host name, port) pairs; the port is None where none was given."""
     if allowed_hosts is None:
         from ..globals import _cv_context
 
         ctx = _cv_context.get(None)
         if ctx is None or ctx.request is None:
             return frozenset()
-        return frozenset({ctx.request.host.lower()})
+        return frozenset({_split_host(ctx.request.host.lower())})
     if isinstance(allowed_hosts, str):
         allowed_hosts = [allowed_hosts]
-    return frozenset(host.lower() for host in allowed_hosts)
+    return frozenset(_split_host(host.lower()) for host in allowed_hosts)
+
+
+def _split_host(host: str) -> tuple[str, int | None]:
+    """``"name:port"`` as (name, port); an IPv6 literal is written in brackets, ``[::1]:8080``.
+    A port that is not a number in range is kept as -1, which no URL has."""
+    if host.startswith("["):
+        name, bracket, rest = host[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            return host, None  # malformed: the brackets stay, so no host name equals it
+        port_text = rest[1:]
+    elif host.count(":") == 1:
+        name, _, port_text = host.partition(":")
+    else:
+        return host, None  # no port, or an IPv6 address without brackets
+    if not port_text:
+        return name, None
+    port = int(port_text) if port_text.isascii() and port_text.isdigit() else -1
+    return name, port if 0 < port < 65536 else -1

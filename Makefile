@@ -5,7 +5,7 @@
 # Both create .venv and install what they need on first use: make run only erlen, its server
 # extra and the blog; make test everything the checks need (lint, types, browsers, docs).
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed

@@ -24,6 +24,9 @@ BOTH_PROTOCOLS = {
     "test_templating",
     "test_flash",
     "test_security_head",
+    "test_refusals",
+    "test_json_errors",
+    "test_template_errors",
 }
 
 

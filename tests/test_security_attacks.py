@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from erlen import Erlen, redirect, request, session, url_for, websocket
-from erlen.security import is_safe_url, limit
+from erlen.security import is_safe_url, limit, solve_form_guard
 from erlen.testing import ErlenClient, TestResponse
 from erlen.testing_asgi import WebSocketClosed
 from test_redirects import UNSAFE as UNSAFE_TARGETS
@@ -335,8 +335,9 @@ def blog(tmp_path: t.Any) -> t.Any:
     )
     client = app.test_client()
     fields = {"username": "ann", "password": "ann-password-1"}
-    token = blog_token(client.get("/auth/register"))
-    assert client.post("/auth/register", data={**fields, "csrf_token": token}).status_code == 302
+    page = client.get("/auth/register")
+    fields.update(csrf_token=blog_token(page), **solve_form_guard(page.text))
+    assert client.post("/auth/register", data=fields).status_code == 302
     return app
 
 
@@ -360,6 +361,7 @@ def test_example_blog_login_never_redirects_to_another_site(blog: Erlen, target:
     client = blog.test_client()
     page = client.get("/auth/login?next=" + quote(target, safe=""))
     data = {"username": "ann", "password": "ann-password-1", "csrf_token": blog_token(page)}
+    data.update(solve_form_guard(page.text))
     response = client.post("/auth/login?next=" + quote(target, safe=""), data=data)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -367,8 +369,9 @@ def test_example_blog_login_never_redirects_to_another_site(blog: Erlen, target:
 
 def test_example_blog_refuses_cross_site_posts(blog: Erlen) -> None:
     client = blog.test_client()
-    token = blog_token(client.get("/auth/login"))
-    data = {"username": "ann", "password": "ann-password-1", "csrf_token": token}
+    page = client.get("/auth/login")
+    data = {"username": "ann", "password": "ann-password-1", "csrf_token": blog_token(page)}
+    data.update(solve_form_guard(page.text))
     attack = {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}
     assert client.post("/auth/login", data=data, headers=attack).status_code == 403
     assert client.post("/auth/login", data=data).status_code == 302

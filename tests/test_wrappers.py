@@ -14,6 +14,7 @@ import pytest
 from erlen import Erlen, Response, request
 from erlen.datastructures import FileStorage, ImmutableMultiDict
 from erlen.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from erlen.security import body_limits
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART_B = "multipart/form-data; boundary=BOUNDARY"
@@ -477,7 +478,10 @@ def test_non_utf8_path_is_400(app: Erlen) -> None:
     assert "UTF-8" in response.text
 
 
+@pytest.mark.wsgi_only
 def test_view_raises_max_content_length_before_reading() -> None:
+    """Under WSGI a view may still raise the limit before it reads the body; under ASGI the
+    body is received before the view runs, so ``@body_limits`` (below) is the way there."""
     app = Erlen(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 100
 
@@ -494,6 +498,36 @@ def test_view_raises_max_content_length_before_reading() -> None:
     assert client.post("/upload", data=b"x" * 500).text == "500"
     assert client.post("/upload", data=b"x" * 1001).status_code == 413
     assert client.post("/other", data=b"x" * 500).status_code == 413
+
+
+def test_body_limits_raise_and_lower_one_views_limits_before_the_body_is_read() -> None:
+    app = Erlen(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=100, MAX_FORM_PARTS=3)
+
+    @app.route("/upload", methods=["POST"])
+    @body_limits(max_content_length=1000)
+    def big_upload() -> str:
+        return str(len(request.get_data()))
+
+    @app.route("/login", methods=["POST"])
+    @body_limits(max_content_length=50, max_form_parts=2)
+    def login() -> str:
+        return ",".join(sorted(request.form))
+
+    @app.route("/other", methods=["POST"])
+    def other() -> str:
+        return str(len(request.get_data()))
+
+    client = app.test_client()
+    assert client.post("/upload", data=b"x" * 500).text == "500"
+    assert client.post("/upload", data=b"x" * 1001).status_code == 413
+    assert client.post("/other", data=b"x" * 500).status_code == 413
+    assert client.post("/login", data={"a": "1", "b": "2"}).text == "a,b"
+    assert client.post("/login", data={"a": "1", "b": "2", "c": "3"}).status_code == 413
+    form = "application/x-www-form-urlencoded"
+    assert client.post("/login", data=b"x" * 60, content_type=form).status_code == 413
+    with pytest.raises(ValueError, match="max_content_length"):
+        body_limits(max_content_length=-1)
 
 
 def test_view_lowers_max_content_length(app: Erlen) -> None:

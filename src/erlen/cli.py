@@ -1,4 +1,4 @@
-"""The ``erlen`` command: ``erlen run``, ``erlen routes``, ``erlen shell`` and the app's commands.
+"""The ``erlen`` command: ``run``, ``check``, ``routes``, ``shell`` and the app's own commands.
 
 Owns the click side: ``ScriptInfo`` (which app, loaded once), the ``--app``, ``--env-file`` and
 ``--debug`` options (``ERLEN_APP``, ``.env``/``.erlenenv``, ``ERLEN_DEBUG``), the groups an app
@@ -42,6 +42,7 @@ from .globals import _cv_context
 if t.TYPE_CHECKING:
     import ssl
 
+    from . import checks
     from .app import Erlen
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -293,10 +294,15 @@ version_option = click.Option(
 )
 
 
+#: Built-in commands that Flask does not have: an app's own command of the same name wins, so a
+#: Flask app that defines a ``check`` command keeps it.
+_YIELDING_COMMANDS = frozenset({"check"})
+
+
 class ErlenGroup(AppGroup):
     """The ``erlen`` command: built-in commands plus the loaded app's ``app.cli`` commands.
 
-    :param add_default_commands: add ``run``, ``shell`` and ``routes``.
+    :param add_default_commands: add ``run``, ``check``, ``shell`` and ``routes``.
     :param create_app: a function returning the app, instead of finding it.
     :param add_version_option: add ``--version``.
     :param load_dotenv: load ``.env`` and ``.erlenenv``.
@@ -325,23 +331,31 @@ class ErlenGroup(AppGroup):
             self.add_command(run_command)
             self.add_command(shell_command)
             self.add_command(routes_command)
+            self.add_command(check_command)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         # Built-in commands work even when the app cannot be loaded.
         command = super().get_command(ctx, cmd_name)
-        if command is not None:
+        if command is not None and cmd_name not in _YIELDING_COMMANDS:
             return command
         info = ctx.ensure_object(ScriptInfo)
         try:
             app = info.load_app()
-        except NoAppException as error:
+        except Exception as error:
+            if command is not None:
+                return command  # `erlen check` reports an app that cannot load as it is
+            if not isinstance(error, NoAppException):
+                raise
             click.secho(f"Error: {error.format_message()}\n", err=True, fg="red")
             return None
+        own = app.cli.get_command(ctx, cmd_name)
+        if own is None:
+            return command
         current = _cv_context.get(None)
         if current is None or current.app is not app:
             # The context is there for the command's parameter callbacks too.
             ctx.with_resource(app.app_context())
-        return app.cli.get_command(ctx, cmd_name)
+        return own
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
@@ -487,10 +501,28 @@ def run_command(
     hypercorn (ASGI, through app.asgi) with several workers. '--debug' turns on debug mode: the
     reloader, template reloading and the debug error page.
     """
-    from .devserver import require_uvicorn, serve
+    from .checks import exit_on_startup_errors
+    from .devserver import require_uvicorn, serve, serve_load_error
 
     require_uvicorn()
-    app = info.load_app()
+    try:
+        app = info.load_app()
+    except Exception as error:
+        reloading = get_debug_flag() if reload is None else reload
+        if not (get_debug_flag() and reloading and _is_code_error(error, info)):
+            raise
+        # Debug mode: show the error in the browser and wait for the fix, as after a reload.
+        serve_load_error(
+            error,
+            host=host,
+            port=port,
+            import_path=info.app_import_path,
+            ssl_context=cert,
+            extra_files=extra_files,
+            exclude_patterns=exclude_patterns,
+        )
+        return
+    exit_on_startup_errors(app)
     if debugger:
         click.echo(
             " * erlen has no interactive debugger; in debug mode an error shows erlen's"
@@ -510,6 +542,113 @@ def run_command(
 
 
 run_command.params.insert(0, _debug_option)
+
+
+def _is_code_error(error: Exception, info: ScriptInfo) -> bool:
+    """Whether loading the app failed in the user's code (a syntax error, an exception while
+    importing, a factory that raises), which a saved fix repairs, rather than in naming it (no
+    such module or attribute), which needs a new command line."""
+    if info.create_app is not None:
+        return False  # an app given as an object cannot be reloaded
+    if isinstance(error, NoAppException):
+        # Discovery re-raises an ImportError from inside the module with its traceback.
+        return error.__context__ is not None
+    return True
+
+
+@click.command("check", short_help="Check the app's configuration.")
+@click.option(
+    "--deploy",
+    is_flag=True,
+    help="Judge the app as a production deployment: weak keys are errors even in debug mode,"
+    " and the security settings to review are listed as warnings.",
+)
+@click.option(
+    "--fail-level",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Exit with status 1 when a problem of this severity or worse is found.",
+)
+@click.option(
+    "--ignore",
+    "ignored",
+    multiple=True,
+    metavar="ID",
+    help="Leave out the problem with this id (the word in brackets); may be repeated.",
+)
+@click.option("--key-digest", is_flag=True, hidden=True)
+@pass_script_info
+def check_command(
+    info: ScriptInfo, deploy: bool, fail_level: str, ignored: tuple[str, ...], key_digest: bool
+) -> None:
+    """List the app's settings that would make requests fail (errors) and, with '--deploy',
+    those a production deployment should review (warnings), each with its fix.
+
+    Exits with status 1 when there is an error (with '--fail-level warning', any problem).
+    """
+    from . import checks
+
+    app = info.load_app()
+    if key_digest:
+        # The other half of the per-process key comparison below.
+        click.echo(checks.key_digest(app) or "")
+        return
+    problems = checks.check_app(app, deploy=deploy)
+    if info.create_app is None:
+        problems.extend(_key_changes_per_process(app, info))
+    problems = [problem for problem in problems if problem.id not in ignored]
+    problems.sort(key=lambda problem: problem.severity != "error")
+    errors = sum(problem.severity == "error" for problem in problems)
+    for problem in problems:
+        click.secho(str(problem), fg="red" if problem.severity == "error" else "yellow")
+        click.echo()
+    count = f"{errors} error(s), {len(problems) - errors} warning(s)"
+    click.echo(f"erlen check{' --deploy' if deploy else ''}: {count} in {app.name!r}.")
+    if not deploy:
+        click.echo("Run 'erlen check --deploy' to review the settings for production.")
+    if errors or (fail_level == "warning" and problems):
+        raise click.exceptions.Exit(1)
+
+
+def _key_changes_per_process(app: Erlen, info: ScriptInfo) -> list[checks.Problem]:
+    """An error when a second process that loads the app gets another ``SECRET_KEY``: a key
+    made with ``secrets.token_hex()`` in the code, which each worker makes anew."""
+    import subprocess
+
+    from . import checks
+
+    digest = checks.key_digest(app)
+    if digest is None:
+        return []
+    command = [sys.executable, "-m", "erlen"]
+    if info.app_import_path:
+        command += ["--app", info.app_import_path]
+    try:
+        other = subprocess.run(
+            [*command, "check", "--key-digest"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return []  # the comparison is a bonus: an app that loads only once is checked above
+    if other.splitlines()[-1:] == [digest]:
+        return []
+    return [
+        checks.Problem(
+            "secret-key-per-process",
+            "error",
+            "SECRET_KEY",
+            "SECRET_KEY changes from one process to the next (a second process that loaded the"
+            " app got another key): it is made at start-up, with secrets.token_hex() or the"
+            " like. Each worker of a production server would refuse the others' sessions, and"
+            " every restart signs everybody out.",
+            "Generate the key once and load it from the environment (ERLEN_SECRET_KEY) or a"
+            " file, so that every process reads the same one.",
+        )
+    ]
 
 
 _SORTS = ("endpoint", "methods", "domain", "rule", "match")
@@ -628,6 +767,7 @@ __all__ = [
     "NoAppException",
     "ScriptInfo",
     "SeparatedPathType",
+    "check_command",
     "cli",
     "find_app_by_string",
     "find_best_app",

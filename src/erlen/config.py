@@ -226,6 +226,9 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     # erlen: how many threads run sync views under ASGI (None: Python's default for the pool).
     "ASGI_THREADS": None,
+    # erlen: under ASGI, how long a client may take to send a request body (408 past it).
+    "BODY_TIMEOUT": 30,
+    "BODY_MIN_RATE": 500,
     # erlen security defaults (docs/security.md): on unless switched off here.
     "CROSS_ORIGIN_PROTECTION": True,
     "TRUSTED_ORIGINS": (),
@@ -244,6 +247,14 @@ DEFAULT_CONFIG: dict[str, t.Any] = {
     "SESSION_COOKIE_HOST_PREFIX": False,
     "RATE_LIMITS_ENABLED": True,
     "RATE_LIMIT_STORAGE": None,
+    # erlen: the form-spam guard ({{ form_guard() }} and @guard_form, docs/security.md).
+    "FORM_GUARD": True,
+    "FORM_GUARD_DIFFICULTY": 16,
+    "FORM_GUARD_MIN_SECONDS": 4,
+    "FORM_GUARD_MAX_AGE": 4 * 3600,
+    "FORM_GUARD_NOSCRIPT_LIMIT": "20/hour",
+    "FORM_GUARD_NOSCRIPT_LIMIT_PER_ADDRESS": "5/hour",
+    "FORM_GUARD_HONEYPOT": "website",
     # erlen: where sessions live ("cookie", the default, or "redis": docs/deployment.md).
     "SESSION_TYPE": "cookie",
     "SESSION_REDIS": None,

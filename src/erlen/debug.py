@@ -8,6 +8,10 @@ code, so a page reached by the wrong person leaks what it shows but hands over n
 ``Content-Security-Policy`` that allows no script makes that hold even if escaping ever failed.
 Every value from the program or the request is HTML-escaped.
 
+The development server also shows it, with ``render_load_error_page``, while the app cannot be
+loaded at all (a syntax error, an import-time error, a factory that raises): then the page leads
+with where the error is, the file, the line and, for a ``SyntaxError``, a caret under it.
+
 Outside debug mode this module is never imported: a 500 shows no traceback, message or path.
 """
 
@@ -34,6 +38,16 @@ _CONTEXT_LINES = 5
 _MAX_CHAIN = 8
 _MAX_LOCALS = 60
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'none'"
+#: The headers every debug page is sent with: no script may run on it, nothing may cache it.
+PAGE_HEADERS = (
+    ("Content-Security-Policy", _CSP),
+    ("Cache-Control", "no-store"),
+    ("X-Content-Type-Options", "nosniff"),
+)
+_LOAD_ERROR_LEAD = (
+    "erlen could not load the app, so every request gets this page. Fix the error and save the"
+    " file: the server restarts by itself and serves the app again."
+)
 
 _repr = reprlib.Repr()
 _repr.maxstring = MAX_REPR
@@ -57,23 +71,35 @@ def debug_response(app: Erlen, error: BaseException, request: Request) -> Respon
     response = app.response_class(
         render_debug_page(error, request), status=500, content_type="text/html; charset=utf-8"
     )
-    response.headers.set("Content-Security-Policy", _CSP)
-    response.headers.set("Cache-Control", "no-store")
-    response.headers.set("X-Content-Type-Options", "nosniff")
+    for name, value in PAGE_HEADERS:
+        response.headers.set(name, value)
     return response
 
 
 def render_debug_page(error: BaseException, request: Request | None) -> str:
     """The debug page as HTML; every value in it is escaped."""
-    title = f"{type(error).__name__}: {_message(error)}"
     sections = [_render_chain(error)]
     if request is not None:
         sections.append(_render_request(request))
+    return _page(error, "", sections)
+
+
+def render_load_error_page(error: BaseException) -> str:
+    """The page the development server answers every request with while the app cannot be
+    loaded: where the error is (file, line, source; a caret for a ``SyntaxError``), then the
+    traceback. Every value in it is escaped."""
+    lead = f'<p class="lead">{escape(_LOAD_ERROR_LEAD)}</p>'
+    return _page(error, lead, [_render_location(error), _render_chain(error)])
+
+
+def _page(error: BaseException, lead: str, sections: list[str]) -> str:
+    title = f"{type(error).__name__}: {_message(error)}"
     return _PAGE.format(
         title=escape(_truncate(title, 200)),
         exc_type=escape(_qualified_name(type(error))),
         message=escape(_message(error)),
-        sections="\n".join(sections),
+        lead=lead,
+        sections="\n".join(section for section in sections if section),
     )
 
 
@@ -190,6 +216,68 @@ def _render_source(filename: str, lineno: int, module_globals: dict[str, t.Any])
     return f'<pre class="source">{"".join(rows)}</pre>'
 
 
+def _location(error: BaseException) -> tuple[str, int, int | None, int | None] | None:
+    """Where the user's code went wrong: the file, line and (for a ``SyntaxError``) the columns
+    of the error, else the innermost frame outside libraries in the exception or the ones that
+    led to it (a suppressed context too: discovery re-raises import errors ``from None``)."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while (
+        current is not None
+        and len(seen) < _MAX_CHAIN
+        and not any(current is other for other in seen)
+    ):
+        seen.append(current)
+        if isinstance(current, SyntaxError) and current.filename and current.lineno:
+            return current.filename, current.lineno, current.offset, current.end_offset
+        app_frames = [
+            (frame.f_code.co_filename, lineno)
+            for frame, lineno in _frames(current.__traceback__)
+            if not frame.f_code.co_filename.startswith("<")
+            and not _is_library(frame.f_code.co_filename)
+        ]
+        if app_frames:
+            filename, lineno = app_frames[-1]
+            return filename, lineno, None, None
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _render_location(error: BaseException) -> str:
+    found = _location(error)
+    if found is None:
+        return ""
+    filename, lineno, offset, end_offset = found
+    # The file may have been saved since it was first read; show what is on disk now.
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename)
+    heading = (
+        f'<section><h2>Where</h2><p><code class="file">{escape(filename)}</code>, line {lineno}</p>'
+    )
+    if not 0 < lineno <= len(lines):
+        return f'{heading}<p class="nosource">(source not available)</p></section>'
+    rows = []
+    for number in range(
+        max(lineno - _CONTEXT_LINES, 1), min(lineno + _CONTEXT_LINES, len(lines)) + 1
+    ):
+        text = lines[number - 1].rstrip("\r\n")
+        css = ' class="current"' if number == lineno else ""
+        rows.append(f'<span{css}><span class="lineno">{number:>5}</span> {escape(text)}</span>')
+        if number == lineno and offset:
+            rows.append(_caret(text, offset, end_offset))
+    return f'{heading}<pre class="source">{"".join(rows)}</pre></section>'
+
+
+def _caret(text: str, offset: int, end_offset: int | None) -> str:
+    """The line under a ``SyntaxError``'s source line that points at the columns in error
+    (``offset`` and ``end_offset`` count from 1); tabs are kept so the caret lines up."""
+    start = min(max(offset, 1), len(text) + 1)
+    width = max((end_offset or start + 1) - start, 1)
+    padding = "".join(char if char == "\t" else " " for char in text[: start - 1])
+    pointer = "^" * min(width, max(len(text) - start + 1, 1))
+    return f'<span class="caret"><span class="lineno">{"":>5}</span> {padding}{pointer}</span>'
+
+
 def _render_locals(frame: types.FrameType) -> str:
     if frame.f_code.co_name == "<module>":
         return ""  # a module's locals are its globals: everything it imported
@@ -269,12 +357,15 @@ td code {{ white-space: pre-wrap; word-break: break-all; }}
 caption {{ text-align: left; font-weight: 600; padding: .3rem .6rem; }}
 .exception {{ font-family: ui-monospace, monospace; }}
 .chain {{ font-style: italic; margin-top: 1.5rem; }}
+.lead {{ font-size: 1.05rem; font-weight: 600; }}
+pre.source .caret {{ color: #a4161a; font-weight: bold; }}
 </style>
 </head>
 <body>
 <header>
 <h1>{exc_type}</h1>
 <p class="message">{message}</p>
+{lead}
 <p class="note">This page is shown because the app runs in debug mode. Never turn debug mode on
 where other people can reach the server: the page shows source code, local variables and request
 details. There is no console here; use <code>breakpoint()</code> and a debugger to look

@@ -2,12 +2,17 @@
 
 They say what went wrong in the developer's terms: a file field read from a form sent without
 ``enctype="multipart/form-data"``, a routing redirect that would make the browser drop a form, a
-template that no loader found. Nothing here runs unless the app is in debug mode (or, for
-templates, ``EXPLAIN_TEMPLATE_LOADING`` is on); nothing here changes a response.
+template that no loader found (where it was looked for, and what is there with a close name).
+Nothing here runs unless the app is in debug mode, ``EXPLAIN_TEMPLATE_LOADING`` is on, or a
+missing template's error is shown; nothing here changes a response.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import os
+import posixpath
 import typing as t
 
 from .globals import _cv_context
@@ -26,6 +31,7 @@ __all__ = [
     "UnexpectedUnicodeError",
     "attach_enctype_error_multidict",
     "explain_template_loading_attempts",
+    "explain_template_not_found",
 ]
 
 TemplateAttempt = tuple["BaseLoader", "Scaffold", "tuple[str, str | None, t.Any] | None"]
@@ -166,3 +172,68 @@ def explain_template_loading_attempts(
         )
         lines.append("  See https://flask.palletsprojects.com/blueprints/#templates")
     app.logger.info("\n".join(lines))
+
+
+def explain_template_not_found(
+    app: Erlen, names: t.Sequence[str], loaders: t.Sequence[tuple[Scaffold, BaseLoader]]
+) -> str:
+    """The text of a ``TemplateNotFound`` for ``names``: the folders searched (as absolute paths,
+    in the order of ``loaders``: the app's, then each blueprint's), the blueprints with no
+    template folder, the templates with a close name, and how to trace every lookup."""
+    quoted = ", ".join(repr(name) for name in names)
+    head = f"{quoted} was not found" if len(names) == 1 else f"None of {quoted} was found"
+    lines = [f"{head}. Template folders searched, in this order:"]
+    available: set[str] = set()
+    for owner, loader in loaders:
+        where = _describe_owner(owner)
+        folders = _loader_folders(loader)
+        if not folders:
+            lines.append(f"  - a {type(loader).__name__}, of the {where}")
+        for folder in folders:
+            missing = "" if os.path.isdir(folder) else " (this folder does not exist)"
+            lines.append(f"  - {folder}, of the {where}{missing}")
+        # Jinja raises TypeError for a loader that cannot list its templates.
+        with contextlib.suppress(TypeError, OSError):
+            available.update(loader.list_templates())
+    if not loaders:
+        lines.append("  (none: neither the app nor any blueprint has a template_folder)")
+    skipped = [bp.name for bp in app.iter_blueprints() if bp.jinja_loader is None]
+    if skipped and loaders:
+        listed = ", ".join(repr(name) for name in skipped)
+        lines.append(f"Blueprints without a template_folder, not searched: {listed}.")
+    close = _close_names(names, sorted(available))
+    if close:
+        quoted_close = [repr(name) for name in close]
+        if len(quoted_close) > 1:
+            quoted_close[-2:] = [f"{quoted_close[-2]} or {quoted_close[-1]}"]
+        lines.append(f"Did you mean {', '.join(quoted_close)}?")
+    if app.config["EXPLAIN_TEMPLATE_LOADING"]:
+        lines.append("Each loader's answer is in the log (EXPLAIN_TEMPLATE_LOADING is on).")
+    else:
+        lines.append("Set EXPLAIN_TEMPLATE_LOADING = True to log every lookup, loader by loader.")
+    return "\n".join(lines)
+
+
+def _loader_folders(loader: BaseLoader) -> list[str]:
+    """The folders a loader reads, absolute; empty for a loader that reads no folder."""
+    searchpath = getattr(loader, "searchpath", None)  # FileSystemLoader
+    if isinstance(searchpath, (list, tuple)):
+        return [os.path.abspath(os.fspath(path)) for path in searchpath]
+    inner = getattr(loader, "loaders", None)  # ChoiceLoader
+    if isinstance(inner, (list, tuple)):
+        return [folder for each in inner for folder in _loader_folders(each)]
+    return []
+
+
+def _close_names(names: t.Sequence[str], available: list[str]) -> list[str]:
+    """Existing templates a typo or a wrong folder may have missed: close spellings, and the
+    same file name in another folder (``index.html`` for ``blog/index.html``)."""
+    found: list[str] = []
+    for name in names:
+        base = posixpath.basename(name)
+        same_file = [other for other in available if posixpath.basename(other) == base]
+        # The same file elsewhere is the likelier mistake; spelling guesses would only add noise.
+        for other in same_file or difflib.get_close_matches(name, available, n=3):
+            if other not in found and other not in names:
+                found.append(other)
+    return found[:3]

@@ -7,7 +7,16 @@ so it rebuilds it from the environment through ``_reload_target``. uvicorn watch
 files unless watchfiles is installed, so without watchfiles a small subclass of its polling
 reloader watches templates and static files too.
 
-This module only starts a server; it never handles a request.
+A development server must survive any error in the user's code. When the app cannot be loaded
+(a syntax error, an error raised while importing a module, a factory that raises) the reloader's
+child serves ``LoadErrorApp`` instead: every request gets a 500 that shows the error (the debug
+page in debug mode, a bare message otherwise), the parent keeps watching, and saving a file
+restarts the child, which then serves the app again. Without it the child would exit and leave
+the parent holding the socket, so requests would hang until the file was fixed. ``erlen run
+--debug`` starts that way too when the app is broken from the start (``serve_load_error``).
+
+Apart from ``LoadErrorApp``, which answers only while the app cannot be loaded, this module
+never handles a request.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import os
 import ssl
 import sys
 import tempfile
+import traceback
 import typing as t
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,8 +134,39 @@ def reload_dirs(app: Erlen) -> list[str]:
         for folder in candidates:
             if folder and os.path.isdir(folder):
                 found.append(os.path.realpath(folder))
-    # A folder inside another one is watched already.
-    unique = sorted(set(found))
+    return _outermost(found)
+
+
+def error_reload_dirs(error: BaseException, import_path: str | None) -> list[str]:
+    """The folders to watch when the app could not be loaded, so that no app tells where its
+    files are: the folder the app is imported from, and those of the user's files in the
+    traceback (the file with a syntax error among them)."""
+    found = [os.getcwd()] if not import_path else []
+    if sys.path and sys.path[0] and os.path.isdir(sys.path[0]):
+        # ``prepare_import`` put the app's import folder first on the path before importing.
+        found.append(sys.path[0])
+    library = tuple(
+        os.path.realpath(path) + os.sep
+        for path in {sys.prefix, sys.base_prefix, os.path.dirname(__file__)}
+    )
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and not any(current is other for other in seen):
+        seen.append(current)
+        if isinstance(current, SyntaxError) and current.filename:
+            found.append(os.path.dirname(os.path.abspath(current.filename)))
+        for frame in traceback.extract_tb(current.__traceback__):
+            path = os.path.realpath(frame.filename)
+            if os.path.isfile(path) and not path.startswith(library):
+                found.append(os.path.dirname(path))
+        current = current.__cause__ or current.__context__
+    return _outermost(os.path.realpath(folder) for folder in found if os.path.isdir(folder))
+
+
+def _outermost(folders: t.Iterable[str]) -> list[str]:
+    """``folders`` without duplicates and without those inside another one: watching a folder
+    watches what is in it."""
+    unique = sorted(set(folders))
     return [
         folder
         for folder in unique
@@ -166,24 +207,13 @@ def serve(
             err=True,
         )
         reload = False
-    if reload and isinstance(ssl_context, ssl.SSLContext):
-        # The reloader's child is a new interpreter, and an SSLContext cannot be sent to one.
-        raise click.UsageError(
-            "The reloader cannot pass an SSLContext object to the process it restarts: give"
-            " certificate files (--cert cert.pem --key key.pem) or use --no-reload."
-        )
+    if reload:
+        _refuse_ssl_context_object(ssl_context)
     dirs = reload_dirs(app) if reload else None
     scheme = "https" if ssl_context else "http"
     click.echo(banner(app, host, port, dirs, app_import_string(app, import_path), scheme=scheme))
-    if app.debug and not is_loopback(host):
-        click.secho(
-            f" * DANGER: debug mode is on and the server listens on {host}, so other machines can"
-            " reach it. The debug error page shows source code, local variables and request"
-            " headers to whoever triggers an error. Turn debug mode off, or listen on 127.0.0.1.",
-            fg="red",
-            bold=True,
-            err=True,
-        )
+    if app.debug:
+        _warn_if_public(host)
     if ssl_context == "adhoc" and not reload:
         # Kept in memory only: a signal can end uvicorn before a key file could be removed.
         ssl_context = _adhoc_context()
@@ -199,29 +229,104 @@ def serve(
         if not reload:
             uvicorn.run(app.asgi, host=host, port=port, log_level="info", **tls)
             return
-        # The child process is a fresh interpreter: it finds the app and the debug flag here.
-        os.environ[RUN_APP_ENV] = import_path or ""
         if app.debug:
             os.environ["ERLEN_DEBUG"] = "1"
-        options: dict[str, t.Any] = {
-            "factory": True,
-            "reload": True,
-            "reload_dirs": dirs,
-            "host": host,
-            "port": port,
-            "log_level": "info",
-            **tls,
-        }
-        # uvicorn's watchfiles filter takes neither single files nor absolute patterns, so
-        # extra files and exclusions go through the polling reloader, which erlen controls.
-        use_watchfiles = not (extra_files or exclude_patterns)
-        if use_watchfiles and importlib.util.find_spec("watchfiles") is not None:
-            uvicorn.run(_RELOAD_TARGET, reload_includes=list(RELOAD_INCLUDES), **options)
-            return
-        config = uvicorn.Config(_RELOAD_TARGET, **options)
-        server = uvicorn.Server(config)
-        reloader = _polling_reloader(extra_files or [], exclude_patterns or [])
-        reloader(config, target=server.run, sockets=[config.bind_socket()]).run()
+        _serve_reloading(
+            dirs or [], host, port, import_path, tls, extra_files or [], exclude_patterns or []
+        )
+
+
+def serve_load_error(
+    error: Exception,
+    *,
+    host: str,
+    port: int,
+    import_path: str | None,
+    ssl_context: ssl.SSLContext | tuple[str, str | None] | str | None = None,
+    extra_files: list[str] | None = None,
+    exclude_patterns: list[str] | None = None,
+) -> None:
+    """Serve the error page for an app that could not be loaded, and restart when a file
+    changes, until interrupted: ``erlen run --debug`` with a broken app. The reloader's child
+    tries to load the app again each time; once the file is fixed, it serves the app."""
+    require_uvicorn()
+    _refuse_ssl_context_object(ssl_context)
+    traceback.print_exception(error)
+    dirs = error_reload_dirs(error, import_path)
+    scheme = "https" if ssl_context else "http"
+    click.secho(
+        f" * The app could not be loaded (the error is above). Serving a page that shows the error"
+        f" on {_url(host, port, scheme)}; save a fix and the server restarts by itself.\n"
+        f" * Restarting on changes to code and templates in: {', '.join(dirs)}",
+        fg="yellow",
+        err=True,
+    )
+    _warn_if_public(host)
+    with contextlib.ExitStack() as stack:
+        tls = _tls_options(ssl_context, stack)
+        _serve_reloading(
+            dirs, host, port, import_path, tls, extra_files or [], exclude_patterns or []
+        )
+
+
+def _warn_if_public(host: str) -> None:
+    if not is_loopback(host):
+        click.secho(
+            f" * DANGER: debug mode is on and the server listens on {host}, so other machines can"
+            " reach it. The debug error page shows source code, local variables and request"
+            " headers to whoever triggers an error. Turn debug mode off, or listen on 127.0.0.1.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+
+
+def _refuse_ssl_context_object(
+    ssl_context: ssl.SSLContext | tuple[str, str | None] | str | None,
+) -> None:
+    if isinstance(ssl_context, ssl.SSLContext):
+        # The reloader's child is a new interpreter, and an SSLContext cannot be sent to one.
+        raise click.UsageError(
+            "The reloader cannot pass an SSLContext object to the process it restarts: give"
+            " certificate files (--cert cert.pem --key key.pem) or use --no-reload."
+        )
+
+
+def _serve_reloading(
+    dirs: list[str],
+    host: str,
+    port: int,
+    import_path: str | None,
+    tls: dict[str, t.Any],
+    extra_files: list[str],
+    exclude_patterns: list[str],
+) -> None:
+    """uvicorn with its reloader: a parent that holds the socket and watches ``dirs``, and a
+    child, restarted on each change, that loads the app through ``_reload_target``."""
+    import uvicorn
+
+    # The child process is a fresh interpreter: it finds the app here, and the debug flag in
+    # ERLEN_DEBUG.
+    os.environ[RUN_APP_ENV] = import_path or ""
+    options: dict[str, t.Any] = {
+        "factory": True,
+        "reload": True,
+        "reload_dirs": dirs,
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        **tls,
+    }
+    # uvicorn's watchfiles filter takes neither single files nor absolute patterns, so extra
+    # files and exclusions go through the polling reloader, which erlen controls.
+    use_watchfiles = not (extra_files or exclude_patterns)
+    if use_watchfiles and importlib.util.find_spec("watchfiles") is not None:
+        uvicorn.run(_RELOAD_TARGET, reload_includes=list(RELOAD_INCLUDES), **options)
+        return
+    config = uvicorn.Config(_RELOAD_TARGET, **options)
+    server = uvicorn.Server(config)
+    reloader = _polling_reloader(extra_files, exclude_patterns)
+    reloader(config, target=server.run, sockets=[config.bind_socket()]).run()
 
 
 def _tls_options(
@@ -281,15 +386,87 @@ def _polling_reloader(extra_files: list[str], exclude_patterns: list[str]) -> ty
 
 
 def _reload_target() -> t.Any:
-    """The ASGI app for a reloader's child process, rebuilt from ``ERLEN_RUN_APP``."""
-    from .cli import ScriptInfo
+    """The ASGI app for a reloader's child process, rebuilt from ``ERLEN_RUN_APP``; when the app
+    cannot be loaded, or outside debug mode has a start-up error, a ``LoadErrorApp`` that shows
+    why until a saved change restarts the process."""
+    from .checks import StartupError, startup_errors
+    from .cli import ScriptInfo, get_debug_flag
     from .serving import RUN_MAIN_ENV
 
     # Flask extensions start background work only where Werkzeug's reloader child says so.
     os.environ[RUN_MAIN_ENV] = "true"
 
     info = ScriptInfo(app_import_path=os.environ.get(RUN_APP_ENV) or None)
-    return info.load_app().asgi
+    try:
+        app = info.load_app()
+    except Exception as error:
+        traceback.print_exception(error)
+        click.secho(
+            " * The app could not be loaded (the error is above); every request gets a 500"
+            " until a saved change restarts the server.",
+            fg="red",
+            err=True,
+        )
+        return LoadErrorApp(error, debug=get_debug_flag())
+    problems = startup_errors(app)
+    if problems and not app.debug:
+        # uvicorn would end this process when the lifespan start-up fails, and requests would
+        # hang on the parent's socket: answer them with the reason instead.
+        refusal = StartupError(problems)
+        click.secho(str(refusal), fg="red", err=True)
+        return LoadErrorApp(refusal, debug=False)
+    return app.asgi
+
+
+class LoadErrorApp:
+    """The ASGI app a reloader's child serves while the user's app cannot be loaded: a 500 for
+    every HTTP request (with ``debug``, the debug page showing ``error``; without, a bare
+    message, since the page shows source code), a refused WebSocket handshake, and a lifespan
+    that starts, so that the server keeps answering."""
+
+    def __init__(self, error: BaseException, debug: bool) -> None:
+        self.error = error
+        self.debug = debug
+        self._page: bytes | None = None
+
+    def _response(self) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        if not self.debug:
+            body = b"Internal Server Error: the app could not be loaded; the server's log says why."
+            return body, [(b"content-type", b"text/plain; charset=utf-8")]
+        from .debug import PAGE_HEADERS, render_load_error_page
+
+        if self._page is None:
+            self._page = render_load_error_page(self.error).encode()
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        headers += [(name.lower().encode(), value.encode()) for name, value in PAGE_HEADERS]
+        return self._page, headers
+
+    async def __call__(
+        self,
+        scope: dict[str, t.Any],
+        receive: t.Callable[[], t.Awaitable[dict[str, t.Any]]],
+        send: t.Callable[[dict[str, t.Any]], t.Awaitable[None]],
+    ) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if kind == "websocket":
+            await send({"type": "websocket.close", "code": 1011})
+            return
+        if kind != "http":
+            return
+        body, headers = self._response()
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 500, "headers": headers})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )
 
 
 # -- option types of ``erlen run`` ----------------------------------------------------------

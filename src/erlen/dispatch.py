@@ -74,8 +74,11 @@ class DispatchMixin:
                 request.method = "GET"
             endpoint = rule.endpoint
             plan = app._sync_plans.get(endpoint)
-            if plan is not None and plan.raw_view is app.view_functions.get(endpoint):
-                return plan
+            if plan is None or plan.raw_view is not app.view_functions.get(endpoint):
+                plan = app._plan(request, False)
+            if plan.body_limits is not None:
+                request._limits = plan.body_limits
+            return plan
         return app._plan(request, False)
 
     def _subdomain(self, request: Request) -> str | None:

@@ -1,15 +1,25 @@
-"""What the app does with errors: error handlers, the 500 page, logging.
+"""What the app does with errors: error handlers, error pages, the 500 page, logging.
 
 Mixed into ``Erlen``. An ``HTTPException`` goes to the handler registered for its code or class
 (the blueprint's first, then the app's), or becomes its own error page; any other exception goes
 to a handler for its class, or else is logged and becomes a 500 that says nothing about the
 failure (in debug mode, the debug page instead). Nothing here touches a server.
+
+An error page is negotiated: a client that prefers JSON (by ``Accept``, or by sending JSON when
+``Accept`` does not decide) gets ``{"error": ..., "status": ...}``, a browser the HTML page. An
+error's ``hint`` (which setting or decorator would let the request through) reaches the page
+only in debug mode: a visitor is never shown the app's configuration. A refusal by one of the
+security checks (an error with a ``refusal``) is logged as one warning line in every mode, so a
+developer sees why a request failed without reading a 403 page meant for end users. None of
+this runs for a request that succeeds.
 """
 
 from __future__ import annotations
 
 import sys
 import typing as t
+
+from markupsafe import escape
 
 from . import signals as _signals
 from .exceptions import BadRequestKeyError, HTTPException, InternalServerError
@@ -64,6 +74,8 @@ class ErrorsMixin:
         self, error: Exception, request: Request, awaits: bool
     ) -> t.Any:
         app: Erlen = self  # type: ignore[assignment]
+        if isinstance(error, HTTPException) and error.refusal is not None:
+            app._log_refusal(error, request)
         if isinstance(error, BadRequestKeyError) and (
             app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
@@ -116,6 +128,63 @@ class ErrorsMixin:
             app.log_exception(late_error)
         return response
 
+    def _log_refusal(self, error: HTTPException, request: Request) -> None:
+        """One warning line: the request, the check that refused it, and the hint."""
+        app: Erlen = self  # type: ignore[assignment]
+        path = request.path
+        if len(path) > _MAX_LOGGED_PATH:
+            path = path[: _MAX_LOGGED_PATH - 1] + "…"
+        line = (
+            f"erlen refused {request.method} {path} from"
+            f" {request.remote_addr or 'an unknown address'}: {error.refusal}"
+        )
+        hint = error.get_hint(request)
+        if hint:
+            line = f"{line} ({hint})"
+        # The path and the hint quote what the client sent: no control character may forge a
+        # second log line.
+        app.logger.warning(_printable(line))
+
+    def _error_response(self, error: HTTPException) -> Response:
+        """The page of an HTTP error that no handler turned into a response: JSON for a client
+        that prefers it, else HTML; with the error's hint in debug mode."""
+        app: Erlen = self  # type: ignore[assignment]
+        ctx = _cv_context.get(None)
+        request = ctx.request if ctx is not None else None
+        cls = type(error)
+        if (
+            request is None
+            or error.response is not None
+            or error.code is None
+            or error.code < 400
+            or cls.get_response is not HTTPException.get_response
+            or cls.get_body is not HTTPException.get_body
+        ):
+            # A redirect, a response given to the error, or a page its class writes itself.
+            return error.get_response()
+        hint = error.get_hint(request) if app.debug else None
+        if _prefers_json(request):
+            body: dict[str, t.Any] = {
+                "error": error.description or error.name,
+                "status": error.code,
+            }
+            if hint:
+                body["hint"] = hint
+            headers = [h for h in error.get_headers() if h[0].lower() != "content-type"]
+            headers.append(("Content-Type", "application/json"))
+            response = app.response_class(app.json.dumps(body), error.code, headers)
+        elif hint:
+            page = (
+                f"{error.get_body()}<p><strong>Debug mode hint</strong> (visitors do not see"
+                f" this):<br>\n{escape(hint)}</p>\n"
+            )
+            response = app.response_class(page, error.code, error.get_headers())
+        else:
+            response = error.get_response()
+        # Caches must not hand the JSON page to a browser, nor the HTML page to an API client.
+        response.headers.add("Vary", "Accept")
+        return response
+
     def log_exception(self, error: BaseException) -> None:
         app: Erlen = self  # type: ignore[assignment]
         request = _cv_context.get().request
@@ -140,3 +209,30 @@ class ErrorsMixin:
         if error is sys.exc_info()[1]:
             raise
         raise error
+
+
+_MAX_LOGGED_PATH = 200
+_JSON_FIRST = ("application/json", "text/html")
+_HTML_FIRST = ("text/html", "application/json")
+
+
+def _prefers_json(request: Request) -> bool:
+    """Whether the client would rather read an error as JSON than as HTML.
+
+    ``Accept`` decides when it ranks one above the other (by quality, then by how specifically
+    it names the type: ``application/json, */*`` prefers JSON). When it does not (no header,
+    ``*/*``, neither accepted), a request that sent JSON gets JSON, as API clients expect."""
+    if "Accept" in request.headers:
+        accept = request.accept_mimetypes
+        choice = accept.best_match(_JSON_FIRST)
+        # best_match breaks a tie by the order it is given: the same answer both ways round
+        # means the client ranks it strictly first.
+        if choice is not None and choice == accept.best_match(_HTML_FIRST):
+            return choice == "application/json"
+    return request.is_json
+
+
+def _printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)

@@ -3,6 +3,11 @@
 Owns one exception class per standard error status (Werkzeug's names and semantics, so Flask
 code that catches `NotFound` or calls `abort(404)` works unchanged) and the small HTML page each
 one renders. Every description is HTML-escaped before it reaches a body, whoever wrote it.
+
+Beyond Werkzeug, an error may carry a `hint` for the developer (which setting or decorator
+changes the outcome) and a `refusal` (the name of the protection that refused the request).
+This module only holds them: the app decides who sees a hint (debug mode, the log) and logs
+refusals, since a visitor must never be shown the app's configuration.
 Never reads `environ` or `scope` (the arguments exist only for Werkzeug compatibility), and
 imports `erlen.wrappers` and `erlen.http` only inside functions, since they import this one.
 """
@@ -17,7 +22,7 @@ from markupsafe import Markup, escape
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from erlen.wrappers import Response
+    from erlen.wrappers import Request, Response
 
 _Env = dict[str, Any] | None
 _BR = Markup("<br>")
@@ -44,6 +49,12 @@ class HTTPException(Exception):
 
     code: int | None = None
     description: str | None = None
+    #: For the developer, never for a visitor: what to change (a setting, a decorator) for
+    #: this request to pass. Shown on the error page in debug mode and written in the log.
+    hint: str | None = None
+    #: The protection that refused the request ("cross-origin request", "rate limit"); when
+    #: set, the app logs a warning naming it and the request, in every mode.
+    refusal: str | None = None
 
     def __init__(self, description: str | None = None, response: Response | None = None) -> None:
         super().__init__()
@@ -59,6 +70,11 @@ class HTTPException(Exception):
         if self.code is None:
             return "Unknown Error"
         return HTTP_STATUS_CODES.get(self.code, "Unknown Error")
+
+    def get_hint(self, request: Request | None = None) -> str | None:
+        """The developer's hint for this error raised while handling `request`: `hint` by
+        default; a subclass may work one out from the request (see `RequestEntityTooLarge`)."""
+        return self.hint
 
     def get_description(self, environ: _Env = None, scope: _Env = None) -> str:
         """The description as an HTML paragraph: escaped, newlines turned into `<br>`."""
@@ -268,8 +284,37 @@ class PreconditionFailed(HTTPException):
 
 
 class RequestEntityTooLarge(HTTPException):
+    """413. Its hint names the limits the request was held to (the settings behind
+    `request.max_content_length`, `max_form_memory_size` and `max_form_parts`)."""
+
     code = 413
     description = "The request body is larger than the server accepts."
+    refusal = "request body too large"
+
+    def get_hint(self, request: Request | None = None) -> str | None:
+        if self.hint is not None or request is None:
+            return self.hint
+        size = request.content_length
+        whole, memory, parts = (
+            request.max_content_length,
+            request.max_form_memory_size,
+            request.max_form_parts,
+        )
+        if size is not None and whole is not None and size > whole:
+            # The one case the declared length settles; otherwise any of the limits may apply.
+            return (
+                f"The body declares {size} bytes and MAX_CONTENT_LENGTH is {whole}: raise"
+                " MAX_CONTENT_LENGTH in the config (None lifts the limit), or set"
+                " request.max_content_length in the one view that takes large bodies."
+            )
+        declared = "no Content-Length" if size is None else f"Content-Length {size}"
+        return (
+            f"The request has {declared}. The body limits are MAX_CONTENT_LENGTH ({whole} bytes,"
+            f" the whole body), MAX_FORM_MEMORY_SIZE ({memory} bytes, a urlencoded form or one"
+            f" multipart field held in memory) and MAX_FORM_PARTS ({parts} form fields): raise"
+            " the one the message above names in the config (None lifts it), or set it on"
+            " request (request.max_content_length, ...) in the one view that needs more."
+        )
 
 
 class RequestURITooLarge(HTTPException):

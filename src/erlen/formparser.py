@@ -39,7 +39,10 @@ _SPOOL_MAX_SIZE = 500 * 1024
 _BAD_ESCAPE_RE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # RFC 2046 asks for at most 70 characters; real clients stay well under 200 (Werkzeug's limit).
 _BOUNDARY_RE = re.compile(r"[ -~]{0,199}[!-~]")
-# Part charsets honoured; any other falls back to UTF-8, as in Werkzeug.
+#: The most a multipart part's headers may hold, in bytes (real parts send a few hundred).
+MAX_PART_HEADER_SIZE = 16 * 1024
+# Part charsets honoured; any other falls back to UTF-8, as in Werkzeug. Never a codec looked up
+# by the client's name: `rot13` or `idna` would raise something other than a 400.
 _PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "utf8", "iso-8859-1", "latin-1"})
 
 
@@ -185,6 +188,7 @@ class _MultipartReader:
         "_file",
         "_filename",
         "_header_field",
+        "_header_size",
         "_header_value",
         "_headers",
         "_max_field_size",
@@ -209,6 +213,7 @@ class _MultipartReader:
         self._headers: list[tuple[str, str]] = []
         self._header_field = b""
         self._header_value = b""
+        self._header_size = 0
         self._name = ""
         self._filename = ""
         self._file: SpooledTemporaryFile[bytes] | None = None
@@ -225,12 +230,25 @@ class _MultipartReader:
         self._headers = []
         self._header_field = b""
         self._header_value = b""
+        self._header_size = 0
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
         self._header_field += data[start:end]
 
     def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._count_header_bytes(end - start)
         self._header_value += data[start:end]
+
+    def _count_header_bytes(self, size: int) -> None:
+        # A part's headers are held in memory, and python-multipart sets no bound on them:
+        # otherwise one endless header fills memory. Their own fixed bound, not the form's
+        # memory limit, which an app may set small for its fields' values.
+        self._header_size += size
+        if self._header_size > MAX_PART_HEADER_SIZE:
+            raise RequestEntityTooLarge(
+                _too_large_message("A multipart/form-data part's headers", MAX_PART_HEADER_SIZE)
+            )
 
     def on_header_end(self) -> None:
         try:

@@ -14,6 +14,7 @@ import inspect
 import typing as t
 
 from .concurrency import is_async_callable
+from .security.bodies import merged
 from .security.origin import is_exempt
 from .wrappers import Request
 
@@ -31,6 +32,7 @@ class _Plan:
         "awaits",
         "before",
         "blueprints",
+        "body_limits",
         "endpoint",
         "no_user_code",
         "preprocessors",
@@ -68,6 +70,8 @@ class _Plan:
         self.raw_view = app.view_functions.get(endpoint) if endpoint is not None else None
         self.view = adapt(self.raw_view) if self.raw_view is not None else None
         self.request_arg = _request_parameter(self.raw_view)
+        #: The view's own body limits (``@body_limits``), or None for the app's.
+        self.body_limits = merged(app._limits, self.raw_view)
         self.auto_options = False
         hooks = [
             f

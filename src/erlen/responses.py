@@ -63,7 +63,7 @@ class ResponsesMixin:
             )
         if not isinstance(rv, app.response_class):
             if isinstance(rv, HTTPException):
-                rv = rv.get_response()
+                rv = app._error_response(rv)
             elif isinstance(rv, (str, bytes, bytearray, abc.Iterator, abc.AsyncIterator)):
                 rv = app.response_class(t.cast(t.Any, rv), status=status, headers=headers)
                 status = headers = None

@@ -286,9 +286,7 @@ def send_file(
         if file is not None:
             file.close()
         return response
-    if x_sendfile or (
-        file is None and request is not None and request.received_method == "HEAD"
-    ):
+    if x_sendfile or (file is None and request is not None and request.received_method == "HEAD"):
         return response
     if file is None:
         file = open(t.cast(str, path), "rb")  # noqa: SIM115 (FileBody closes it)

@@ -123,6 +123,11 @@ def run_app(
     options.setdefault("use_reloader", app.debug)
     options.setdefault("use_debugger", app.debug)
     options.setdefault("threaded", True)
+    if not is_running_from_reloader():
+        # The reloader's parent has reported them already.
+        from .checks import exit_on_startup_errors
+
+        exit_on_startup_errors(app)
     run_simple(host or default_host or "127.0.0.1", int(port), app, **options)
 
 
@@ -324,7 +329,15 @@ class _UvicornServer:
         self.sock = sock
 
     def serve(self) -> None:
-        self.server.run(sockets=[self.sock])
+        try:
+            self.server.run(sockets=[self.sock])
+        except SystemExit as exit:
+            # uvicorn exits with status 3 when the lifespan start-up fails (it has printed why),
+            # the status by which a reloader's child asks to be restarted: restarting could
+            # only fail again, forever.
+            if exit.code == RESTART_CODE:
+                sys.exit(1)
+            raise
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -360,7 +360,7 @@ def _running_a_test() -> bool:
     return "PYTEST_CURRENT_TEST" in os.environ
 
 
-def _checks_relaxed(app: Erlen) -> bool:
+def weak_keys_allowed(app: Erlen) -> bool:
     """Whether weak keys are allowed: in debug mode, with ``TESTING`` and under pytest."""
     return app.debug or app.testing or _running_a_test()
 
@@ -369,7 +369,7 @@ def signing_key(app: Erlen) -> str | bytes | None:
     """The key to sign cookies with, after the safety checks described in
     ``SecureCookieSessionInterface.get_signing_serializer``."""
     key = app.secret_key
-    relaxed = _checks_relaxed(app)
+    relaxed = weak_keys_allowed(app)
     if not key:
         if not app.debug:
             return None
@@ -385,8 +385,9 @@ def signing_key(app: Erlen) -> str | bytes | None:
         raise RuntimeError(
             f"SECRET_KEY is too weak to sign sessions: use at least {MIN_SECRET_KEY_LENGTH}"
             " random characters, for example from `python -c 'import secrets;"
-            " print(secrets.token_hex())'`, and keep it out of your code repository (load it"
-            " from the environment). Short or placeholder keys are allowed only in debug mode,"
+            " print(secrets.token_hex())'`, and load it from the environment or a file, the"
+            " same for every process (not secrets.token_hex() in the code: each worker would"
+            " get a different key). Short or placeholder keys are allowed only in debug mode,"
             " with TESTING, and while pytest runs a test."
         )
     return key
@@ -404,7 +405,7 @@ def verification_keys(app: Erlen) -> list[str | bytes] | None:
     if key is None:
         return None
     fallbacks: list[str | bytes] = list(app.config.get("SECRET_KEY_FALLBACKS") or ())
-    if fallbacks and not _checks_relaxed(app):
+    if fallbacks and not weak_keys_allowed(app):
         weak = [
             str(position)
             for position, fallback in enumerate(fallbacks)

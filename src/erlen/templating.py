@@ -2,16 +2,17 @@
 
 This module owns the app's Jinja environment (``app.jinja_env``), the loader that finds a template
 in the app's ``templates/`` folder and then in each blueprint's, the variables every template sees
-(``request``, ``session``, ``g``, ``config``, ``url_for``, ``get_flashed_messages`` and what
-context processors return), and ``render_template`` and its siblings. ``TemplatingMixin`` gives
-the app its Flask methods (``template_filter``, ``update_template_context``, ...) without making
-``app.py`` longer.
+(``request``, ``session``, ``g``, ``config``, ``url_for``, ``get_flashed_messages``,
+``csrf_token``, ``csp_nonce``, ``form_guard`` and what context processors return), and
+``render_template`` and its siblings. ``TemplatingMixin`` gives the app its Flask methods
+(``template_filter``, ``update_template_context``, ...) without making ``app.py`` longer.
 
 Escaping: templates whose names end in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or ``.svg``, and
 every template made from a string, escape what they print. ``markupsafe.Markup`` is the one way to
 mark text as safe HTML; no filter here turns user input into markup (``|safe`` is Jinja's own and
 is the template author's explicit choice). ``|tojson`` uses the app's JSON provider and escapes
-``<``, ``>``, ``&`` and ``'`` so its output is safe inside ``<script>`` and HTML attributes.
+``<``, ``>``, ``&`` and ``'`` so its output is safe inside ``<script>`` and single-quoted HTML
+attributes (not double-quoted ones: ``"`` is left as it is).
 
 Cost: nothing here runs for a request that renders no template. The environment is created the
 first time something uses it, and no hook is added to the request path.
@@ -23,12 +24,13 @@ import typing as t
 from collections import ChainMap
 from functools import cached_property
 
-from jinja2 import BaseLoader, Template, TemplateNotFound
+from jinja2 import BaseLoader, Template, TemplateNotFound, TemplatesNotFound
 from jinja2 import Environment as BaseEnvironment
 
 from .globals import _cv_context, g, request, session
 from .scaffold import _setupmethod
 from .security.csrf import csrf_token
+from .security.forms import form_guard
 from .security.headers import csp_nonce
 
 if t.TYPE_CHECKING:
@@ -68,6 +70,71 @@ class Environment(BaseEnvironment):
     def auto_reload(self, value: bool) -> None:
         self._auto_reload = value
 
+    def select_template(
+        self,
+        names: t.Iterable[str | Template],
+        parent: str | None = None,
+        globals: t.MutableMapping[str, t.Any] | None = None,
+    ) -> Template:
+        """Jinja's ``select_template``; when none is found, the error says where they were
+        looked for (Jinja's own message lists only the names)."""
+        try:
+            return super().select_template(names, parent, globals)
+        except TemplatesNotFound as error:
+            tried = error.templates
+            loader = self.loader
+            if (
+                type(error) is not TemplatesNotFound
+                or not isinstance(loader, DispatchingJinjaLoader)
+                or not tried
+                or not all(isinstance(name, str) for name in tried)
+            ):
+                raise
+            raise ExplainedTemplatesNotFound(loader, t.cast("list[str]", tried)) from None
+
+
+class ExplainedTemplateNotFound(TemplateNotFound):
+    """A ``TemplateNotFound`` whose text names the folders searched, in order, and any template
+    with a close name. The text is worked out when first shown, not when raised: callers such
+    as ``select_template`` and ``{% include ... ignore missing %}`` catch misses routinely."""
+
+    def __init__(self, loader: DispatchingJinjaLoader, name: str) -> None:
+        super().__init__(name)
+        self.loader = loader
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = _explain_missing(self.loader, self.templates)
+        return self._text
+
+    def __reduce__(self) -> tuple[t.Any, ...]:
+        # Pickled (to another process) as Jinja's own error, with the text: the app stays here.
+        return TemplateNotFound, (self.name, str(self))
+
+
+class ExplainedTemplatesNotFound(TemplatesNotFound):
+    """``select_template``'s ``TemplatesNotFound``, explained like ``ExplainedTemplateNotFound``."""
+
+    def __init__(self, loader: DispatchingJinjaLoader, names: t.Sequence[str]) -> None:
+        super().__init__(names)
+        self.loader = loader
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = _explain_missing(self.loader, self.templates)
+        return self._text
+
+    def __reduce__(self) -> tuple[t.Any, ...]:
+        return TemplatesNotFound, (self.templates, str(self))
+
+
+def _explain_missing(loader: DispatchingJinjaLoader, names: t.Sequence[t.Any]) -> str:
+    from .debughelpers import explain_template_not_found
+
+    return explain_template_not_found(loader.app, names, list(loader._iter_loaders()))
+
 
 class DispatchingJinjaLoader(BaseLoader):
     """Looks a template up in the app's folder, then in each blueprint's, in registration order;
@@ -84,7 +151,7 @@ class DispatchingJinjaLoader(BaseLoader):
                 return loader.get_source(environment, template)
             except TemplateNotFound:
                 continue
-        raise TemplateNotFound(template)
+        raise ExplainedTemplateNotFound(self, template)
 
     def _get_source_explained(self, environment: BaseEnvironment, template: str) -> SourceTuple:
         """Like ``get_source``, but tries every folder and logs where the template was found."""
@@ -102,7 +169,7 @@ class DispatchingJinjaLoader(BaseLoader):
                 found = source
         explain_template_loading_attempts(self.app, template, attempts)
         if found is None:
-            raise TemplateNotFound(template)
+            raise ExplainedTemplateNotFound(self, template)
         return found
 
     def _iter_loaders(self) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
@@ -152,6 +219,7 @@ class TemplatingMixin:
             get_flashed_messages=get_flashed_messages,
             csrf_token=csrf_token,
             csp_nonce=csp_nonce,
+            form_guard=form_guard,
             config=app.config,
             # Proxies, so templates pulled in by {% import %} (which get no render context)
             # still see them; rendering puts the real request and g in the context.
@@ -372,6 +440,8 @@ def stream_template_string(source: str, **context: t.Any) -> t.Iterator[str]:
 __all__ = [
     "DispatchingJinjaLoader",
     "Environment",
+    "ExplainedTemplateNotFound",
+    "ExplainedTemplatesNotFound",
     "TemplatingMixin",
     "get_template_attribute",
     "render_template",

@@ -205,6 +205,11 @@ def handle(
 ) -> t.Iterable[bytes]:
     """Serve one WSGI request with ``app`` (this is ``app.wsgi_app``)."""
     if not app._got_first_request:
+        # A WSGI server has no start-up hook: its first request reports the app's settings
+        # that would make requests fail, once (erlen.checks).
+        from .checks import log_startup_errors
+
+        log_startup_errors(app)
         app._start_serving()
     if app._gates.proxies is not None:
         apply_to_environ(environ, app._gates.proxies)

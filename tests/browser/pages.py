@@ -13,11 +13,17 @@ if t.TYPE_CHECKING:
 def submit(page: Page, button: str, within: Locator | None = None) -> int:
     """Click the form button named ``button`` (in ``within``, if given) and return the status
     of the POST it sent (a redirect's 302, not the page it leads to); the next page has loaded
-    when this returns."""
+    when this returns.
+
+    A guarded form may be sent a moment after the click (its script holds it until the proof
+    of work is ready), so this waits for the navigation the submission makes, not for the
+    current page's load state."""
     scope = within if within is not None else page
-    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+    with (
+        page.expect_navigation(),
+        page.expect_response(lambda response: response.request.method == "POST") as answer,
+    ):
         scope.get_by_role("button", name=button, exact=True).click()
-    page.wait_for_load_state()
     return answer.value.status
 
 

@@ -180,7 +180,11 @@ def test_an_empty_login_form_and_a_wrong_password(
 
     # The browser holds back an empty form and says why, next to the field.
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(f"{request.method} {request.url}"))
+    # Form submissions only: the browser may fetch the site's icon at any moment.
+    page.on(
+        "request",
+        lambda request: request.method == "POST" and sent.append(f"POST {request.url}"),
+    )
     page.get_by_role("button", name="Log in").click()
     assert page.get_by_label("User name").evaluate("field => field.validity.valueMissing")
     assert page.get_by_label("User name").evaluate("field => field.validationMessage")
@@ -234,3 +238,13 @@ def test_writing_asks_to_log_in_and_comes_back(
     assert submit(page, "Log in") == 302
     assert page.url == f"{blog.url}/create"
     expect(heading(page)).to_have_text("New post")
+
+
+def test_the_site_icon_loads(visitor: Callable[[str], Visitor]) -> None:
+    """The browser asks for the page's icon on a first visit: it is there (no 404 in the
+    console), and served as an image."""
+    page = visitor("dora").page
+    with page.expect_response(lambda response: "favicon" in response.url) as answer:
+        page.goto("/")
+    assert answer.value.status == 200
+    assert answer.value.headers["content-type"].startswith("image/svg+xml")

@@ -2,7 +2,8 @@
 
 Only the user's id is kept in the session. Before each request the user's row is read again,
 so a deleted account is logged out at once. Password hashes never leave this module: ``g.user``
-holds the id and the user name.
+holds the id and the user name. The sign-up and login forms are guarded against bots
+(``form_guard``, as in ``blog.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ import sqlite3
 import typing as t
 
 from erlen import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from erlen.security import check_password_hash, generate_password_hash, is_safe_url, limit
+from erlen.security import (
+    check_password_hash,
+    generate_password_hash,
+    guard_form,
+    is_safe_url,
+    limit,
+)
 
 from .db import get_db
 
@@ -75,12 +82,15 @@ def account_errors(username: str, password: str) -> dict[str, str]:
 
 
 @bp.route("/register", methods=("GET", "POST"))
-@limit("5/hour", methods=["POST"])
+# Per address: enough for a household signing up, not for a farm of accounts. Refused and
+# invalid forms count too, so a script cannot probe for free.
+@limit("5/hour; 10/day", methods=["POST"])
+@guard_form()
 def register() -> t.Any:
     """Create an account and log in with it."""
     # Passwords are never written back into a page; everything else the user typed is.
     form = {"username": ""}
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("auth/register.html", form=form, errors={})
 
     form["username"] = username = request.form.get("username", "").strip()
@@ -114,11 +124,12 @@ def _unused_hash() -> str:
 
 @bp.route("/login", methods=("GET", "POST"))
 @limit("10/minute", methods=["POST"])
+@guard_form()
 def login() -> t.Any:
     """Log in, then go to ``next`` if it is a URL of this site, else to the posts."""
     next_url = request.form.get("next") or request.args.get("next") or ""
     form = {"username": "", "next": next_url}
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("auth/login.html", form=form, errors={})
 
     form["username"] = username = request.form.get("username", "").strip()

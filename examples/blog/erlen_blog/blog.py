@@ -4,6 +4,10 @@ Anyone may read. Writing needs an account (``login_required``); editing and dele
 a comment is for its author only (403 for anybody else, 404 when it does not exist). A form
 that fails validation is shown again with the reasons and what was typed, with status 400,
 and changes nothing in the database.
+
+The post and comment forms carry ``{{ form_guard() }}`` and their views ``@guard_form()``: a
+submission that a person's browser would not send (a script posting at once, filling the hidden
+honeypot, or without the proof of work the page computes) is refused before the view runs.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import sqlite3
 import typing as t
 
 from erlen import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from erlen.security import limit
+from erlen.security import guard_form, limit
 
 from .auth import login_required
 from .db import MAX_ROW_ID, get_db
@@ -28,8 +32,11 @@ def _writer() -> str:
     return f"user:{g.user['id']}"
 
 
-#: Posts and comments share one allowance per user; reading and opening forms are free.
-write_limit = limit("30/hour", key=_writer, methods=["POST"], scope="blog.write")
+#: Posts and comments share one allowance per user, and another per address that holds
+#: across every account made there; reading and opening forms are free. A person writing a
+#: lot stays well inside both; a script that makes accounts to multiply its allowance does not.
+write_limit = limit("20/hour; 100/day", key=_writer, methods=["POST"], scope="blog.write")
+address_write_limit = limit("40/hour; 200/day", methods=["POST"], scope="blog.write.address")
 
 
 def clean(text: str) -> str:
@@ -147,9 +154,11 @@ def render_post_page(
 @bp.route("/create", methods=("GET", "POST"))
 @login_required
 @write_limit
+@address_write_limit
+@guard_form()
 def create() -> t.Any:
     form = {"title": "", "body": ""}
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("blog/create.html", form=form, errors={})
 
     form = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
@@ -170,10 +179,11 @@ def create() -> t.Any:
 
 @bp.route("/<int:post_id>/update", methods=("GET", "POST"))
 @login_required
+@guard_form()
 def update(post_id: int) -> t.Any:
     post = get_post(post_id)
     form = {"title": post["title"], "body": post["body"]}
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template("blog/update.html", post=post, form=form, errors={})
 
     form = {"title": request.form.get("title", ""), "body": request.form.get("body", "")}
@@ -194,7 +204,7 @@ def update(post_id: int) -> t.Any:
 def delete(post_id: int) -> t.Any:
     """GET asks for confirmation; POST deletes the post and its comments."""
     post = get_post(post_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template(
             "blog/confirm_delete.html",
             what="post",
@@ -211,10 +221,12 @@ def delete(post_id: int) -> t.Any:
 @bp.route("/<int:post_id>/comment", methods=("GET", "POST"))
 @login_required
 @write_limit
+@address_write_limit
+@guard_form()
 def comment(post_id: int) -> t.Any:
     """Add a comment. A GET (after logging in to comment) goes to the post's comment form."""
     post = get_post(post_id, check_author=False)
-    if request.method == "GET":
+    if request.method != "POST":
         return redirect(url_for("blog.post", post_id=post_id, _anchor="comment-form"))
 
     submitted = request.form.get("body", "")
@@ -239,7 +251,7 @@ def delete_comment(comment_id: int) -> t.Any:
     """GET asks for confirmation; POST deletes the comment."""
     comment = get_comment(comment_id)
     back = url_for("blog.post", post_id=comment["post_id"], _anchor="comments")
-    if request.method == "GET":
+    if request.method != "POST":
         return render_template(
             "blog/confirm_delete.html", what="comment", text=comment["body"], cancel=back
         )

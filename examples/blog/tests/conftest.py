@@ -3,7 +3,9 @@
 Each test gets a new SQLite file in its ``tmp_path`` holding two users, one post and two
 comments (``seed_database``). The seeded hashes use cheap PBKDF2 parameters so that logging
 in costs nothing; accounts made through /auth/register get the real default.
-Rate limits and CSRF tokens are off here, and switched on by the tests about them.
+Rate limits and CSRF tokens are off here, and switched on by the tests about them. The form
+guard stays on: ``client`` is a ``BlogClient``, which sends each form with the guard's fields
+solved, at a low difficulty so the proofs cost nothing (``test_form_guard.py`` sends bots).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from erlen import Erlen
 from erlen.security import generate_password_hash
 from erlen.testing import ErlenClient, TestResponse
 
-from blog_helpers import ANN, BOB, PASSWORDS, SEED_POST, Snapshot, snapshot
+from blog_helpers import ANN, BOB, PASSWORDS, SEED_POST, BlogClient, Snapshot, snapshot
 from erlen_blog import create_app
 from erlen_blog.db import get_db
 
@@ -52,12 +54,14 @@ def config(tmp_path: t.Any) -> dict[str, t.Any]:
         "DATABASE": str(tmp_path / "blog.sqlite"),
         "RATE_LIMITS_ENABLED": False,
         "CSRF_TOKENS": False,
+        "FORM_GUARD_DIFFICULTY": 4,
     }
 
 
 @pytest.fixture
 def app(config: dict[str, t.Any]) -> Erlen:
     app = create_app(config)
+    app.test_client_class = BlogClient
     seed_database(app)
     return app
 

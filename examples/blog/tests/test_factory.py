@@ -9,7 +9,7 @@ import pytest
 from erlen import Erlen
 from erlen.testing import ErlenClient
 
-from blog_helpers import query
+from blog_helpers import BlogClient, query
 from erlen_blog import DEV_SECRET_KEY, configure_secret_key, create_app, instance_secret_key
 
 
@@ -86,7 +86,7 @@ def test_the_generated_key_signs_sessions_outside_debug(tmp_path: os.PathLike[st
         {"DATABASE": os.path.join(tmp_path, "prod.sqlite"), "SECRET_KEY": key, "CSRF_TOKENS": False}
     )
     assert not app.testing and not app.debug
-    client = app.test_client()
+    client = BlogClient(app)
     response = client.post("/auth/register", data={"username": "carol", "password": "x" * 12})
     assert response.status_code == 302
     assert '<li class="who">carol</li>' in client.get("/").text

@@ -7,6 +7,7 @@ import typing as t
 
 import pytest
 from erlen import Erlen
+from erlen.security import MemoryStorage
 from erlen.testing import ErlenClient
 
 from blog_helpers import query
@@ -52,13 +53,31 @@ def test_login_allows_10_per_minute_per_address(client: ErlenClient, auth: AuthA
     assert '<li class="who">' not in client.get("/").text
 
 
-def test_posts_and_comments_share_30_per_hour_per_user(
+def test_registration_allows_10_per_day_per_address(client: ErlenClient, app: Erlen) -> None:
+    storage = app.extensions["erlen.ratelimit"] = MemoryStorage(clock=lambda: now)
+    now = 0.0
+    made = 0
+    for hour in range(6):
+        now = hour * 3600.0
+        for n in range(5):
+            data = {"username": f"h{hour}n{n}", "password": "s3cret-pw"}
+            if client.post("/auth/register", data=data).status_code == 302:
+                made += 1
+            client.post("/auth/logout")
+    # 5 an hour would allow 30 in these six hours; the day allows 10 at once, then one more
+    # every 2.4 hours (at 2.4 h and 4.8 h).
+    assert made == 12
+    assert len(storage) > 0
+    assert len(query(app, "SELECT * FROM user")) == 2 + made
+
+
+def test_posts_and_comments_share_20_per_hour_per_user(
     client: ErlenClient, auth: AuthActions, app: Erlen, db_state: Snapshots
 ) -> None:
     auth.login()
-    for n in range(20):
+    for n in range(15):
         assert client.post("/create", data={"title": f"P{n}", "body": "b"}).status_code == 302
-    for _ in range(10):
+    for _ in range(5):
         assert client.post("/1/comment", data={"body": "c"}).status_code == 302
     before = db_state()
     assert client.post("/create", data={"title": "one more", "body": "b"}).status_code == 429
@@ -68,7 +87,29 @@ def test_posts_and_comments_share_30_per_hour_per_user(
     assert client.get("/create").status_code == 200
     assert client.post("/1/update", data={"title": "t", "body": "b"}).status_code == 302
 
-    # The limit is per user, not per address: bob, on the same address, may still write.
+    # The limit is per user: bob, on the same address, may still write.
     auth.logout()
     auth.login("bob")
     assert client.post("/1/comment", data={"body": "bob's"}).status_code == 302
+
+
+def test_accounts_on_one_address_share_40_posts_per_hour(
+    client: ErlenClient, auth: AuthActions, app: Erlen
+) -> None:
+    """Making accounts does not multiply what one address may write."""
+    written = 0
+    for n in range(3):
+        data = {"username": f"writer{n}", "password": "s3cret-pw"}
+        assert client.post("/auth/register", data=data).status_code == 302
+        for _ in range(20):
+            if client.post("/1/comment", data={"body": "spam"}).status_code == 302:
+                written += 1
+        client.post("/auth/logout")
+    assert written == 40
+    assert query(app, "SELECT count(*) FROM comment")[0][0] == 2 + 40
+    # Another address has its own allowance.
+    auth.login("bob")
+    response = client.post(
+        "/1/comment", data={"body": "hello"}, environ_base={"REMOTE_ADDR": "192.0.2.7"}
+    )
+    assert response.status_code == 302

@@ -9,7 +9,8 @@ overrides `_value_matches` and `_specificity`. Pure containers.
 
 from __future__ import annotations
 
-import codecs
+import encodings
+import encodings.aliases
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any, SupportsIndex, overload
@@ -222,10 +223,12 @@ class LanguageAccept(Accept):
 
 
 def _charset_name(name: str) -> str:
-    try:
-        return codecs.lookup(name).name
-    except (LookupError, ValueError):  # unknown, or not a name at all (a NUL in it)
-        return name.lower()
+    """One spelling for every alias of a charset (``UTF-8``, ``utf8``, ``U8``: ``utf_8``).
+
+    Not ``codecs.lookup``: it imports a codec module for a client's name and caches every name
+    that resolves, so a client could grow the process's memory with endless variants."""
+    normalized = encodings.normalize_encoding(name.lower())
+    return encodings.aliases.aliases.get(normalized, normalized)
 
 
 class CharsetAccept(Accept):

@@ -27,9 +27,11 @@ _PARAM_RE = re.compile(
     re.DOTALL,
 )
 # RFC 2231 `charset'language'percent-encoded-value`.
-_EXTENDED_VALUE_RE = re.compile(r"([\w!#$%&+\-^`{}~]*)'[\w!#$%&+\-^`{}~]*'(.+)", re.A | re.S)
+_EXTENDED_VALUE_RE = re.compile(r"([\w!#$%&+\-^`{}~]*)'[\w!#$%&+\-^`{}~]*'(.*)", re.A | re.S)
 _CONTINUATION_RE = re.compile(r"\*(\d+)$")
-# RFC 2231 charsets decoded; a value in any other charset is kept as sent, like Werkzeug.
+# RFC 2231 charsets decoded (the ones RFC 8187 requires, and Werkzeug's list); a value in any
+# other charset is kept as sent. Never a codec looked up by a client's name: some are not text
+# codecs at all (`rot13`, `hex`), others fail on input of their own (`idna`, `utf-16`).
 _EXTENDED_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
 
 
@@ -81,8 +83,9 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
     caller compares mimetypes case-insensitively, so it is done once here). Quoted values are
     unquoted (`\\"` and `%22` both mean `"`). RFC 2231 parameters are decoded
     (`name*=UTF-8''%E2%82%AC` -> `name="€"`; `name*0=a; name*1=b` -> `name="ab"`) and win over a
-    plain parameter of the same name, as RFC 6266 asks. Parameters that do not parse are
-    skipped; this never raises and runs in linear time.
+    plain parameter of the same name, as RFC 6266 asks; a value in a charset other than ASCII,
+    UTF-8 or ISO-8859-1 is kept as sent (`x*=rot13''%41` -> `x="%41"`), as Werkzeug keeps it.
+    Parameters that do not parse are skipped; this never raises and runs in linear time.
     """
     if not value:
         return "", {}
@@ -124,32 +127,63 @@ def parse_parameters(rest: str) -> dict[str, str]:
 
 
 def _decode_starred(params: list[tuple[str, str]]) -> dict[str, str]:
-    """RFC 2231: `key*=charset'lang'%xx` is percent-decoded in that charset (a piece without its
-    own charset uses the previous one); `key*0`, `key*1`... are joined, then decoded.
+    """RFC 2231: `key*=charset'lang'%xx` is percent-decoded in that charset; `key*0`, `key*1`...
+    are joined in the order sent, every encoded piece in the charset the key declared first
+    (RFC 2231 puts it on the first piece only). Only `_EXTENDED_CHARSETS` are decoded, with bad
+    bytes replaced: any other charset, none, or a non-text codec (`rot13`, `idna`, `utf-16`)
+    keeps the value as sent, as Werkzeug does. SECURITY: no codec is ever looked up by a name
+    the client chose, so this cannot raise.
     """
     result: dict[str, str] = {}
-    joined: dict[str, tuple[str | None, bytearray]] = {}
-    charset: str | None = None
+    joined: dict[str, list[tuple[str | None, str]]] = {}
+    charsets: dict[str, str] = {}
     for key, param in params:
         encoded = key[-1] == "*"
         if encoded:
             key = key[:-1]
+        continuation = _CONTINUATION_RE.search(key)
+        name = key if continuation is None else key[: continuation.start()]
+        if not name:
+            continue
+        charset = None
+        if encoded:
             match = _EXTENDED_VALUE_RE.fullmatch(param)
             if match is not None:
-                charset = match.group(1).lower() or charset
+                if match.group(1):
+                    charsets.setdefault(name, match.group(1).lower())
                 param = match.group(2)
-            encoded = charset in _EXTENDED_CHARSETS
-        continuation = _CONTINUATION_RE.search(key)
+            charset = charsets.get(name)
+            if charset not in _EXTENDED_CHARSETS:
+                charset = None  # kept as sent
         if continuation is None:
-            if key:
-                result[key] = unquote(param, charset or "utf-8", "replace") if encoded else param
-            continue
-        piece_charset, data = joined.setdefault(key[: continuation.start()], (charset, bytearray()))
-        data += unquote_to_bytes(param) if encoded else param.encode(piece_charset or "utf-8")
-    for key, (piece_charset, data) in joined.items():
-        usable = piece_charset if piece_charset in _EXTENDED_CHARSETS else "utf-8"
-        result[key] = data.decode(usable or "utf-8", "replace")
+            result[name] = _decode_pieces([(charset, param)])
+        else:
+            joined.setdefault(name, []).append((charset, param))
+    for name, pieces in joined.items():
+        result[name] = _decode_pieces(pieces)
     return result
+
+
+def _decode_pieces(pieces: list[tuple[str | None, str]]) -> str:
+    """Join `(charset, text)` pieces: runs of percent-encoded pieces in one charset are decoded
+    together (a character may be split across two pieces); a piece without a charset is text."""
+    text: list[str] = []
+    pending = bytearray()
+    pending_charset: str | None = None
+    for charset, piece in pieces:
+        if charset != pending_charset and pending_charset is not None:
+            text.append(pending.decode(pending_charset, "replace"))
+            pending.clear()
+        pending_charset = charset
+        if charset is None:
+            text.append(piece)
+        else:
+            # The escapes are ASCII; anything else in the piece (not allowed by RFC 2231, but
+            # sent as UTF-8 by some clients) is taken as UTF-8 and never fails to encode.
+            pending += unquote_to_bytes(piece.encode("utf-8", "surrogatepass"))
+    if pending_charset is not None:
+        text.append(pending.decode(pending_charset, "replace"))
+    return "".join(text)
 
 
 def dump_header(iterable: Mapping[str, object] | Iterable[object]) -> str:

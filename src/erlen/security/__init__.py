@@ -2,14 +2,17 @@
 
 ``passwords`` (hashing), ``origin`` (cross-origin request protection), ``csrf`` (per-session
 tokens), ``hosts`` (trusted hosts), ``proxies`` (believing ``X-Forwarded-*``), ``headers``
-(default response headers, CSP nonce), ``redirects`` (``is_safe_url``) and ``ratelimit``. This
-package re-exports their public names, so ``from erlen.security import check_password_hash,
-safe_join`` works as it does from ``werkzeug.security``. ``safe_join`` lives in
-``erlen.sendfile``, beside the file sending that relies on it.
+(default response headers, CSP nonce), ``redirects`` (``is_safe_url``), ``ratelimit``, ``forms``
+(the form-spam guard) and ``bodies`` (a view's own body limits). This package re-exports their
+public names, so ``from erlen.security import check_password_hash, safe_join`` works as it does
+from ``werkzeug.security``. ``safe_join`` lives in ``erlen.sendfile``, beside the file sending
+that relies on it.
 """
 
 from ..sendfile import safe_join
+from .bodies import body_limits
 from .csrf import csrf_token
+from .forms import FormGuardRefused, form_guard, guard_form, solve_form_guard
 from .headers import csp_nonce
 from .hosts import host_is_trusted
 from .origin import cross_origin_exempt
@@ -27,21 +30,26 @@ from .ratelimit import (
 from .redirects import is_safe_url
 
 __all__ = [
+    "FormGuardRefused",
     "HitResult",
     "MemoryStorage",
     "RateLimitItem",
     "RateLimitStorage",
     "RateLimiter",
+    "body_limits",
     "check_password_hash",
     "cross_origin_exempt",
     "csp_nonce",
     "csrf_token",
+    "form_guard",
     "gen_salt",
     "generate_password_hash",
+    "guard_form",
     "host_is_trusted",
     "is_safe_url",
     "limit",
     "parse_limits",
     "remote_address_key",
     "safe_join",
+    "solve_form_guard",
 ]

@@ -4,7 +4,8 @@ With ``CSRF_TOKENS = True`` every unsafe request must carry the token ``csrf_tok
 (a form field named ``csrf_token`` or an ``X-CSRF-Token`` header). The secret lives in the
 session; each call to ``csrf_token()`` masks it with fresh random bytes, so the token differs on
 every page and cannot be recovered by compression side channels (BREACH). Tokens are compared in
-constant time. This module reads only the session and the request it is given.
+constant time. A refusal's hint (for the developer: debug page, log) says which of these was
+wrong and where the token goes. This module reads only the session and the request it is given.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class CSRFTokenMissing(Forbidden):
         "This form has expired or did not come from this site (its security token is missing or"
         " wrong). Reload the page and submit it again."
     )
+    refusal = "CSRF token"
 
 
 def _secret(session: SessionMixin) -> bytes:
@@ -77,18 +79,36 @@ def _unmask(token: str) -> bytes | None:
 def check_csrf_token(request: Request, session: SessionMixin) -> None:
     """Raise ``CSRFTokenMissing`` (403) unless the request carries a valid token."""
     token = request.headers.get(HEADER_NAME)
-    if not token and request.mimetype in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ):
+    form_body = request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+    if not token and form_body:
         token = request.form.get(FIELD_NAME)
     stored = session.get(SESSION_KEY)
-    if not token or not isinstance(stored, str):
-        raise CSRFTokenMissing()
+    if not token:
+        # Only a form body is searched for the field: a JSON or empty body needs the header.
+        where = "" if form_body else ", and only the header is read when the body is not a form"
+        raise _refused(f"The request carries no token{where}")
+    if not isinstance(stored, str):
+        raise _refused(
+            "The session holds no CSRF secret: the session cookie did not come with the request,"
+            " or the session was cleared or expired since the page called csrf_token()"
+        )
     secret = _unmask(token)
     try:
         expected = base64.urlsafe_b64decode(stored)
     except ValueError:
-        raise CSRFTokenMissing() from None
-    if secret is None or not hmac.compare_digest(secret, expected):
-        raise CSRFTokenMissing()
+        raise _refused("The session's CSRF secret is damaged") from None
+    if secret is None:
+        raise _refused("The token sent is not one csrf_token() made")
+    if not hmac.compare_digest(secret, expected):
+        raise _refused("The token sent belongs to another session")
+
+
+def _refused(problem: str) -> CSRFTokenMissing:
+    refused = CSRFTokenMissing()
+    refused.hint = (
+        f"{problem}. CSRF_TOKENS is on, so every unsafe request must carry csrf_token(): in a form"
+        f' as <input type=hidden name={FIELD_NAME} value="{{{{ csrf_token() }}}}">, or in an'
+        f" {HEADER_NAME} header. A view that must accept other sites' requests can be marked"
+        " @cross_origin_exempt, which skips this check too."
+    )
+    return refused

@@ -4,8 +4,9 @@
 asks it, in this order: is the ``Host`` trusted (``TRUSTED_HOSTS``); for an unsafe method to a
 view that is not exempt, did the request come from this site (cross-origin protection) and, with
 ``CSRF_TOKENS``, does it carry the session's token; and at the end, it adds the security headers.
-A refusal is an ``HTTPException``, so the app's error handlers still shape the page. Each check
-that is switched off costs one attribute test.
+A refusal is an ``HTTPException``, so the app's error handlers still shape the page; it names
+its check (``refusal``) and carries a ``hint`` for the developer, which the app logs in every mode
+and shows only in debug mode. Each check that is switched off costs one attribute test.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ be poisoned with such pages. With ``TRUSTED_HOSTS`` set, any other host is refus
 before a view runs. A name starting with a dot (``.example.com``) allows that domain and all of
 its subdomains. A ``Host`` that is not a host name at all (``evil.com/.example.com``, with a
 ``/``, ``@``, ``?`` or ``#`` that would make a URL built from it point elsewhere) is refused
-before any pattern is tried. This module only compares strings.
+before any pattern is tried. A refusal's hint (for the developer: debug page, log) shows the
+host seen and ``TRUSTED_HOSTS``. This module only compares strings.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ _HOST_RE = re.compile(r"([a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.ASCI
 
 class UntrustedHost(BadHost):
     description = "This server does not serve the host name the request was sent to."
+    refusal = "untrusted host"
 
 
 def _split_port(host: str) -> str:
@@ -59,4 +61,17 @@ def host_is_trusted(host: str, trusted_hosts: Iterable[str]) -> bool:
 def check_host(host: str, trusted_hosts: tuple[str, ...]) -> None:
     """Raise ``UntrustedHost`` (400) when ``host`` is not trusted."""
     if not host_is_trusted(host, trusted_hosts):
-        raise UntrustedHost()
+        refused = UntrustedHost()
+        shown = repr(host[:100])
+        if _host_name(host) is None:
+            refused.hint = (
+                f"The Host header {shown} is not a host name with an optional port, so no"
+                " TRUSTED_HOSTS entry can match it."
+            )
+        else:
+            refused.hint = (
+                f"The request was sent to host {shown}, which TRUSTED_HOSTS"
+                f" {list(trusted_hosts)!r} does not list: add it there (an entry starting with"
+                " a dot, '.example.com', also allows every subdomain)."
+            )
+        raise refused

@@ -8,6 +8,10 @@ non-browser clients (curl, other servers) and pass: they carry no victim's cooki
 (GET, HEAD, OPTIONS, TRACE) always pass, so links keep working. This is the header-based check
 modern browsers allow (as in Go 1.25's ``CrossOriginProtection``): no token is needed in forms,
 so an existing app is protected as it is.
+
+A refusal carries a hint for the developer: the ``Origin`` and ``Sec-Fetch-Site`` the browser
+sent, and the two ways to let such requests through (``TRUSTED_ORIGINS``,
+``@cross_origin_exempt``).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class CrossOriginRefused(Forbidden):
         " elsewhere cannot submit forms or make changes here on your behalf. If you meant to"
         " do this, go back to this site and try again from its own pages."
     )
+    refusal = "cross-origin request"
 
 
 def check_cross_origin(request: Request, trusted_origins: frozenset[str]) -> None:
@@ -64,7 +69,35 @@ def _check_site(request: Request, scheme: str, trusted_origins: frozenset[str]) 
         return
     if origin is not None and origin.lower() in trusted_origins:
         return
-    raise CrossOriginRefused()
+    refused = CrossOriginRefused()
+    refused.hint = _hint(request, scheme, origin, fetch_site)
+    raise refused
+
+
+def _hint(request: Request, scheme: str, origin: str | None, fetch_site: str | None) -> str:
+    """What the browser said about the request's site, and how to let such requests through."""
+    endpoint = request.endpoint
+    view = f"the view {endpoint!r}" if endpoint else "the view"
+    exempt = f"mark {view} @cross_origin_exempt if it must accept requests from other sites"
+    sent = [f"Origin {origin[:100]!r}" if origin is not None else "no Origin header"]
+    if fetch_site is not None:
+        sent.append(f"Sec-Fetch-Site {fetch_site[:40]!r}")
+    seen = f"The browser sent {' and '.join(sent)}"
+    if origin is None or origin.lower() == "null":
+        # Nothing to trust: no Origin, or the opaque one of sandboxed and file:// pages, which
+        # any site can produce.
+        return f"{seen}, which TRUSTED_ORIGINS cannot match: {exempt}."
+    if fetch_site is None:
+        here = f"{scheme}://{request.host}"
+        seen += f", and this site is {here[:100]!r}"
+        if origin.lower().partition("://")[2] == request.host.lower():
+            # Same host, other scheme: typically TLS ends at a proxy the app does not trust.
+            seen += (
+                " (if a proxy in front ends TLS, set TRUSTED_PROXIES so the app believes its"
+                " X-Forwarded-Proto)"
+            )
+    trusted = origin.lower().rstrip("/")[:100]
+    return f"{seen}. Add {trusted!r} to TRUSTED_ORIGINS, or {exempt}."
 
 
 def cross_origin_exempt(view: F) -> F:

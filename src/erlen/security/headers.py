@@ -82,8 +82,15 @@ class SecurityHeaders:
     def apply(self, ctx: RequestContext, response: Response) -> None:
         """Add the headers the response does not set itself."""
         pairs = response.headers._list
-        if len(pairs) == 2 and pairs[0][0] == "Content-Type" and pairs[1][0] == "Content-Length":
-            # The plain text/HTML/JSON response make_response builds: nothing to keep.
+        if (
+            pairs[0][0] == "Content-Type"
+            and pairs[1][0] == "Content-Length"
+            and (len(pairs) == 2 or (len(pairs) == 3 and pairs[2][0] == "Vary"))
+            if 2 <= len(pairs) <= 3
+            else False
+        ):
+            # The plain text/HTML/JSON response make_response builds (an error page also has
+            # "Vary: Accept"): none of them is a security header, nothing to keep.
             present: frozenset[str] | set[str] = _PLAIN
             pairs.extend(self.pairs)
         else:

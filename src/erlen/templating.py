@@ -93,38 +93,39 @@ class Environment(BaseEnvironment):
             raise ExplainedTemplatesNotFound(loader, t.cast("list[str]", tried)) from None
 
 
-class ExplainedTemplateNotFound(TemplateNotFound):
-    """A ``TemplateNotFound`` whose text names the folders searched, in order, and any template
-    with a close name. The text is worked out when first shown, not when raised: callers such
-    as ``select_template`` and ``{% include ... ignore missing %}`` catch misses routinely."""
+class _Explained:
+    """The text of a template miss, naming the folders searched, in order, and any template
+    with a close name. Worked out when first shown, not when raised: callers such as
+    ``select_template`` and ``{% include ... ignore missing %}`` catch misses routinely."""
 
-    def __init__(self, loader: DispatchingJinjaLoader, name: str) -> None:
-        super().__init__(name)
-        self.loader = loader
-        self._text: str | None = None
+    loader: DispatchingJinjaLoader
+    templates: list[t.Any]
+    _text: str | None = None
 
     def __str__(self) -> str:
         if self._text is None:
             self._text = _explain_missing(self.loader, self.templates)
         return self._text
+
+
+class ExplainedTemplateNotFound(_Explained, TemplateNotFound):
+    """Jinja's ``TemplateNotFound``, explained (see ``_Explained``)."""
+
+    def __init__(self, loader: DispatchingJinjaLoader, name: str) -> None:
+        TemplateNotFound.__init__(self, name)
+        self.loader = loader
 
     def __reduce__(self) -> tuple[t.Any, ...]:
         # Pickled (to another process) as Jinja's own error, with the text: the app stays here.
         return TemplateNotFound, (self.name, str(self))
 
 
-class ExplainedTemplatesNotFound(TemplatesNotFound):
-    """``select_template``'s ``TemplatesNotFound``, explained like ``ExplainedTemplateNotFound``."""
+class ExplainedTemplatesNotFound(_Explained, TemplatesNotFound):
+    """``select_template``'s ``TemplatesNotFound``, explained (see ``_Explained``)."""
 
     def __init__(self, loader: DispatchingJinjaLoader, names: t.Sequence[str]) -> None:
-        super().__init__(names)
+        TemplatesNotFound.__init__(self, names)
         self.loader = loader
-        self._text: str | None = None
-
-    def __str__(self) -> str:
-        if self._text is None:
-            self._text = _explain_missing(self.loader, self.templates)
-        return self._text
 
     def __reduce__(self) -> tuple[t.Any, ...]:
         return TemplatesNotFound, (self.templates, str(self))

@@ -128,28 +128,14 @@ class TypeConversionDict(dict[K, V]):
             return default
 
 
-class ImmutableTypeConversionDict(TypeConversionDict[K, V]):
-    """A read-only, hashable `TypeConversionDict`; `copy()` returns a mutable one."""
+class ImmutableTypeConversionDict(ImmutableDict[K, V], TypeConversionDict[K, V]):
+    """A read-only, hashable `TypeConversionDict` (what `ImmutableDict` makes read-only, with
+    `get(key, type=...)`); `copy()` returns a mutable one."""
 
     __slots__ = ()
-    __setitem__ = __delitem__ = __ior__ = _immutable
-    setdefault = update = pop = popitem = clear = _immutable
-
-    @classmethod
-    def fromkeys(cls, keys: Iterable[Any], value: Any = None) -> Any:
-        return cls((key, value) for key in keys)
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(frozenset(self.items()))
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        return type(self), (dict(self),)
 
     def copy(self) -> TypeConversionDict[K, V]:
         return TypeConversionDict(self)
-
-    def __copy__(self) -> ImmutableTypeConversionDict[K, V]:
-        return self
 
 
 class MultiDict(TypeConversionDict[K, list[V]]):

@@ -165,13 +165,7 @@ class Headers:
         """Append a header; keywords become options (`filename="a b"` -> `; filename="a b"`)."""
         if kw:
             value = _with_options(value, kw)
-        if key not in _COMMON_NAMES and _token_re.fullmatch(key) is None:
-            raise _invalid_name(key)
-        if value.__class__ is not str:
-            value = str(value)
-        if "\r" in value or "\n" in value or "\0" in value:
-            raise ValueError(_INVALID_VALUE)
-        self._list.append((key, value))
+        self._list.append(_checked(key, value))
 
     def add_header(self, key: str, value: Any, /, **kw: Any) -> None:
         self.add(key, value, **kw)
@@ -180,12 +174,7 @@ class Headers:
         """Replace the first `key` header in place, drop the others; append if absent."""
         if kw:
             value = _with_options(value, kw)
-        if key not in _COMMON_NAMES and _token_re.fullmatch(key) is None:
-            raise _invalid_name(key)
-        if value.__class__ is not str:
-            value = str(value)
-        if "\r" in value or "\n" in value or "\0" in value:
-            raise ValueError(_INVALID_VALUE)
+        key, value = _checked(key, value)
         lst = self._list
         ikey = key.lower()
         for i, (k, _) in enumerate(lst):

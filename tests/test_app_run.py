@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.test_serving import free_port
 
 from erlen import Erlen, serving
 
@@ -153,12 +154,6 @@ def test_is_running_from_reloader(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- for real -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def child_env() -> dict[str, str]:

@@ -11,7 +11,6 @@ import io
 import logging
 import os
 import platform
-import shutil
 import socket
 import ssl
 import subprocess
@@ -27,6 +26,8 @@ import pytest
 import uvicorn
 import uvicorn.supervisors.statreload
 from click.testing import CliRunner, Result
+from tests.test_app_run import make_certificate
+from tests.test_serving import free_port
 
 from erlen import Erlen, cli, helpers
 from erlen.cli import ScriptInfo, get_version, load_dotenv, run_command, show_server_banner
@@ -298,25 +299,8 @@ def test_debugger_flag_is_accepted_and_explained(
     assert served[0]["port"] == 5111 and "ssl_certfile" not in served[0]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_erlen_run_serves_https_with_cert_and_key(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+    cert, key = make_certificate(tmp_path)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ERLEN_", "FLASK_"))}
     env["ERLEN_SKIP_DOTENV"] = "1"

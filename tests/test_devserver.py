@@ -10,7 +10,6 @@ import asyncio
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.test_serving import free_port
 
 from erlen.checks import StartupError
 from erlen.debug import render_load_error_page
@@ -197,12 +197,6 @@ def test_a_broken_app_is_watched_in_its_folder(tmp_path: Path) -> None:
 
 
 # -- for real: erlen run --debug on loopback ------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(port: int) -> tuple[int, str]:

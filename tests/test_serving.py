@@ -3,6 +3,7 @@ real sockets (HTTP, a server-sent event stream, an async stream and a WebSocket)
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -40,15 +41,17 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
     raise TimeoutError(f"Nothing listened on port {port} within {timeout} s.")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[int]:
+@contextlib.contextmanager
+def uvicorn_serving(target: str, **env: str) -> Iterator[int]:
+    """A real uvicorn serving ``target`` (``module:app.asgi``) on a free loopback port, with
+    ``env`` added to its environment; stopped (killed if it must) when the block ends."""
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "tests.apps.served:app.asgi",
+            target,
             "--host",
             "127.0.0.1",
             "--port",
@@ -59,14 +62,24 @@ def server() -> Iterator[int]:
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
     )
     try:
         wait_for_port(port, process)
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[int]:
+    with uvicorn_serving("tests.apps.served:app.asgi") as port:
+        yield port
 
 
 def get(port: int, path: str) -> http.client.HTTPResponse:

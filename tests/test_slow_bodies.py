@@ -15,14 +15,13 @@ import hashlib
 import os
 import select
 import socket
-import subprocess
-import sys
 import time
 import typing as t
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.test_serving import uvicorn_serving
 
 from erlen import Erlen, request
 
@@ -434,54 +433,10 @@ def test_the_test_client_sends_large_bodies_through_asgi() -> None:
 # A real uvicorn: 50 slow clients, and GET / still answers within a second
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def uvicorn_server() -> Iterator[int]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tests.apps.slow_bodies:app.asgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "SLOW_BODIES_TIMEOUT": "2"},
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"uvicorn exited early:\n{output}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+    with uvicorn_serving("tests.apps.slow_bodies:app.asgi", SLOW_BODIES_TIMEOUT="2") as port:
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def slow_client(port: int) -> socket.socket:

@@ -11,7 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from erlen.routing import Map, Rule
+from erlen.http.routing import Map, Rule
 
 ROUNDS = 7
 CALLS = 100_000

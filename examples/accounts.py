@@ -9,16 +9,17 @@ and in-memory limits, or as many processes on many machines sharing one Redis:
     ERLEN_SESSION_REDIS_TIMEOUT=1           longest wait for Redis, in seconds (default 1)
     ERLEN_TRUSTED_PROXIES=1                 behind one reverse proxy (nginx)
 
-The multi-process tests (tests/test_multiprocess.py) serve this file with the commands the guide
+The multi-process tests (tests/backends/test_multiprocess.py) serve this file with the commands
+the guide
 shows.
 """
 
 from __future__ import annotations
 
 from erlen import Erlen, request, session
-from erlen.redis_sessions import RedisSessionInterface, init_app
+from erlen.backends.ratelimit_redis import RedisStorage
+from erlen.backends.redis_sessions import RedisSessionInterface, init_app
 from erlen.security.ratelimit import limit
-from erlen.security.ratelimit_redis import RedisStorage
 
 app = Erlen(__name__)
 app.config.from_prefixed_env()

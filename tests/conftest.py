@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from erlen.testing import ErlenClient
+from erlen.tools.testing import ErlenClient
 
 BOTH_PROTOCOLS = {
     "test_app",

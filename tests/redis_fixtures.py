@@ -18,7 +18,7 @@ from redis_server import RedisServer, shared_server, stop_shared_server
 if t.TYPE_CHECKING:
     import redis
 
-    from erlen.security.ratelimit_redis import RedisStorage
+    from erlen.backends.ratelimit_redis import RedisStorage
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +45,7 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
 def redis_storage(clock: Callable[[], float]) -> RedisStorage:
     """A new, empty ``RedisStorage`` on the shared server, on ``clock``: the ``redis`` entry of
     the rate-limit storage suite (skips, or fails under CI, without Redis)."""
-    from erlen.security.ratelimit_redis import RedisStorage
+    from erlen.backends.ratelimit_redis import RedisStorage
 
     prefix = f"test:{uuid.uuid4().hex}:"
     return RedisStorage.from_url(shared_server().url, key_prefix=prefix, clock=clock)

@@ -40,6 +40,7 @@ import ast
 import asyncio
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import os
 import re
@@ -51,8 +52,8 @@ from pathlib import Path
 import pytest
 
 from erlen import Erlen
-from erlen.config import DEFAULT_CONFIG
-from erlen.testing import ErlenClient
+from erlen.core.config import DEFAULT_CONFIG
+from erlen.tools.testing import ErlenClient
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 EXCERPT_PAGES = {"tutorial.md"}
@@ -268,6 +269,14 @@ _ERLEN_NAME = re.compile(r"`(erlen(?:\.[A-Za-z_]\w*)+)(?:\(\))?`")
 
 
 def _resolve(dotted: str) -> object:
+    # A named module is found without being imported: importing erlen.as_flask would switch
+    # the whole test process over to the Flask names.
+    try:
+        spec = importlib.util.find_spec(dotted)
+    except ImportError:
+        spec = None
+    if spec is not None:
+        return spec
     parts = dotted.split(".")
     for split in range(len(parts), 0, -1):
         try:

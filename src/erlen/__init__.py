@@ -5,21 +5,20 @@ Everything a Flask user imports from ``flask`` is importable from here under the
 
 from markupsafe import Markup, escape
 
-from .app import Erlen
-from .blueprints import Blueprint
-from .config import Config
-from .ctx import (
+from erlen.core.app import Erlen
+from erlen.core.blueprints import Blueprint
+from erlen.core.config import Config
+from erlen.core.ctx import (
     after_this_request,
     copy_current_request_context,
     has_app_context,
     has_request_context,
     stream_with_context,
 )
-from .globals import current_app, g, request, session, websocket
-from .helpers import abort, flash, get_flashed_messages, make_response, redirect, url_for
-from .json import jsonify
-from .sendfile import send_file, send_from_directory
-from .signals import (
+from erlen.core.globals import current_app, g, request, session, websocket
+from erlen.core.helpers import abort, flash, get_flashed_messages, make_response, redirect, url_for
+from erlen.core.sendfile import send_file, send_from_directory
+from erlen.core.signals import (
     appcontext_popped,
     appcontext_pushed,
     appcontext_tearing_down,
@@ -31,15 +30,16 @@ from .signals import (
     request_tearing_down,
     template_rendered,
 )
-from .templating import (
+from erlen.core.templating import (
     get_template_attribute,
     render_template,
     render_template_string,
     stream_template,
     stream_template_string,
 )
-from .websocket import WebSocket, WebSocketDisconnect
-from .wrappers import Request, Response
+from erlen.core.websocket import WebSocket, WebSocketDisconnect
+from erlen.http.wrappers import Request, Response
+from erlen.json import jsonify
 
 #: Flask's name for the application class, so ``from erlen import Flask`` works too.
 Flask = Erlen

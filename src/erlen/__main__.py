@@ -1,5 +1,5 @@
 """``python -m erlen``: the ``erlen`` command, for when the console script is not on PATH."""
 
-from .cli import main
+from erlen.tools.cli import main
 
 main()

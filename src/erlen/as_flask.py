@@ -1,10 +1,6 @@
-"""Import this module first to run unchanged Flask extensions on erlen.
+"""``erlen.as_flask``: import it first to run Flask extensions unchanged (the code lives in
+:mod:`erlen.tools.as_flask`). Also a pytest plugin: ``pytest -p erlen.as_flask``."""
 
-``import erlen.as_flask`` makes ``import flask`` and ``import werkzeug...`` resolve to erlen's own
-modules for the whole process (see :mod:`erlen.compat`). It is also a pytest plugin:
-``pytest -p erlen.as_flask`` runs a Flask app's or an extension's test suite on erlen.
-"""
+import erlen.tools.as_flask  # noqa: F401
 
-from .compat import install
-
-install()
+__all__: list[str] = []

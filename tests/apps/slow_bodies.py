@@ -1,5 +1,5 @@
-"""An app served by uvicorn in ``tests/test_slow_bodies.py``: a sync view that reads a form,
-and a page that must keep answering while slow clients hold their connections open.
+"""An app served by uvicorn in ``tests/security/test_slow_bodies.py``: a sync view that reads a
+form, and a page that must keep answering while slow clients hold their connections open.
 
 ``BODY_TIMEOUT`` comes from the environment so the test can shorten it; ``ASGI_THREADS`` is
 small, so that bodies read in worker threads would starve the pool at once.

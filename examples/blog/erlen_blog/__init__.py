@@ -19,7 +19,7 @@ import secrets
 import typing as t
 
 from erlen import Erlen, render_template
-from erlen.exceptions import HTTPException
+from erlen.http.exceptions import HTTPException
 
 #: Scripts only from this site or inline with the request's nonce, styles only from
 #: ``static/``, no plugins, no framing, forms only to this site.

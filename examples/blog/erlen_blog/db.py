@@ -14,7 +14,7 @@ from importlib import resources
 
 import click
 from erlen import Erlen, current_app, g
-from erlen.cli import with_appcontext
+from erlen.tools.cli import with_appcontext
 
 #: SQLite integers are 64-bit. A larger id in a URL names no row, and passing it to sqlite3
 #: would raise OverflowError instead of finding nothing.

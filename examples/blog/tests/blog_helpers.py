@@ -14,7 +14,7 @@ import typing as t
 from erlen import Erlen
 from erlen.security import solve_form_guard
 from erlen.security.forms import TICKET_FIELD
-from erlen.testing import ErlenClient, TestResponse
+from erlen.tools.testing import ErlenClient, TestResponse
 
 from erlen_blog.db import get_db
 

@@ -15,7 +15,7 @@ import typing as t
 import pytest
 from erlen import Erlen
 from erlen.security import generate_password_hash
-from erlen.testing import ErlenClient, TestResponse
+from erlen.tools.testing import ErlenClient, TestResponse
 
 from blog_helpers import ANN, BOB, PASSWORDS, SEED_POST, BlogClient, Snapshot, snapshot
 from erlen_blog import create_app

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from erlen import Erlen
-from erlen.testing import ErlenClient
+from erlen.tools.testing import ErlenClient
 
 from blog_helpers import query, read_session, write_session
 from conftest import AuthActions

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from erlen import Erlen
-from erlen.cli import cli
+from erlen.tools.cli import cli
 
 from blog_helpers import SEED_POST, query
 from erlen_blog.db import get_db

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 from erlen import Erlen
-from erlen.testing import ErlenClient
+from erlen.tools.testing import ErlenClient
 
 from blog_helpers import BlogClient, query
 from erlen_blog import DEV_SECRET_KEY, configure_secret_key, create_app, instance_secret_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from erlen.testing import ErlenClient
+from erlen.tools.testing import ErlenClient
 
 from blog_helpers import SEED_POST
 

@@ -6,7 +6,7 @@ import typing as t
 
 import pytest
 from erlen import Erlen
-from erlen.testing import ErlenClient
+from erlen.tools.testing import ErlenClient
 
 from blog_helpers import SEED_POST, query
 from conftest import AuthActions

@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 from erlen import Erlen
-from erlen.testing import ErlenClient
+from erlen.tools.testing import ErlenClient
 
 import erlen_blog
 from blog_helpers import PASSWORDS, form_token, query

@@ -18,19 +18,18 @@ datastructures can use them; `parsed` and `cookies` build datastructures.
 
 from __future__ import annotations
 
-from ..datastructures.etags import ETags
-
 # After the leaf modules: these import the datastructures, which import the leaf modules.
-from .cookies import dump_cookie, parse_cookie
-from .dates import dump_age, http_date, parse_age, parse_date
-from .entity import (
+from erlen.http.cookies import dump_cookie, parse_cookie
+from erlen.http.datastructures.etags import ETags
+from erlen.http.dates import dump_age, http_date, parse_age, parse_date
+from erlen.http.entity import (
     is_byte_range_valid,
     is_entity_header,
     is_hop_by_hop_header,
     remove_entity_headers,
     remove_hop_by_hop_headers,
 )
-from .parsed import (
+from erlen.http.parsed import (
     is_resource_modified,
     parse_accept_header,
     parse_cache_control_header,
@@ -41,7 +40,7 @@ from .parsed import (
     parse_range_header,
     parse_set_header,
 )
-from .quoting import (
+from erlen.http.quoting import (
     dump_csp_header,
     dump_header,
     dump_options_header,
@@ -54,7 +53,7 @@ from .quoting import (
     unquote_etag,
     unquote_header_value,
 )
-from .status import COEP, COOP, HTTP_STATUS_CODES
+from erlen.http.status import COEP, COOP, HTTP_STATUS_CODES
 
 __all__ = [
     "COEP",

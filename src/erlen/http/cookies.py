@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from ..datastructures.structures import ImmutableMultiDict, MultiDict
-from .dates import http_date
+from erlen.http.datastructures.structures import ImmutableMultiDict, MultiDict
+from erlen.http.dates import http_date
 
 # Browsers keep at most ~180 cookies per site; anything past this is garbage or an attack.
 _MAX_COOKIES = 1000

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
-    from ..datastructures.headers import Headers
+    from erlen.http.datastructures.headers import Headers
 
 _ENTITY_HEADERS = frozenset(
     {

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from .. import datastructures as ds
-from .dates import parse_date
-from .entity import is_byte_range_valid
-from .quoting import (
+from erlen.http import datastructures as ds
+from erlen.http.dates import parse_date
+from erlen.http.entity import is_byte_range_valid
+from erlen.http.quoting import (
     dump_options_header,
     generate_etag,
     parse_dict_header,
@@ -27,9 +27,9 @@ from .quoting import (
 )
 
 if TYPE_CHECKING:
-    from ..datastructures.accept import Accept
-    from ..datastructures.cache_control import CacheControl, RequestCacheControl
-    from ..datastructures.csp import ContentSecurityPolicy
+    from erlen.http.datastructures.accept import Accept
+    from erlen.http.datastructures.cache_control import CacheControl, RequestCacheControl
+    from erlen.http.datastructures.csp import ContentSecurityPolicy
 
 AcceptT = TypeVar("AcceptT", bound="Accept")
 CacheControlT = TypeVar("CacheControlT", bound="CacheControl")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json as _json
 import typing as t
 
-from ..globals import _cv_context
-from .provider import DefaultJSONProvider, JSONProvider, _default
+from erlen.core.globals import _cv_context
+from erlen.json.provider import DefaultJSONProvider, JSONProvider, _default
 
 if t.TYPE_CHECKING:
-    from ..wrappers import Response
+    from erlen.http.wrappers import Response
 
 
 def dumps(obj: t.Any, **kwargs: t.Any) -> str:

@@ -18,8 +18,8 @@ import weakref
 from datetime import date
 
 if t.TYPE_CHECKING:
-    from ..app import Erlen
-    from ..wrappers import Response
+    from erlen.core.app import Erlen
+    from erlen.http.wrappers import Response
 
 
 class JSONProvider:
@@ -63,7 +63,7 @@ class JSONProvider:
 
 def _default(o: t.Any) -> t.Any:
     if isinstance(o, date):
-        from ..http import http_date
+        from erlen.http import http_date
 
         return http_date(o)
     if isinstance(o, (decimal.Decimal, uuid.UUID)):

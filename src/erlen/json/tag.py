@@ -15,7 +15,7 @@ from uuid import UUID
 
 from markupsafe import Markup
 
-from ..http import http_date, parse_date
+from erlen.http import http_date, parse_date
 
 
 class JSONTag:
@@ -204,11 +204,11 @@ class TaggedJSONSerializer:
         return value
 
     def dumps(self, value: t.Any) -> str:
-        from . import dumps
+        from erlen.json import dumps
 
         return dumps(self.tag(value), separators=(",", ":"))
 
     def loads(self, value: str | bytes) -> t.Any:
-        from . import loads
+        from erlen.json import loads
 
         return self._untag_scan(loads(value))

@@ -4,7 +4,7 @@
 ``X-Forwarded-For`` and ``-Proto``; believe the last value of each". That is erlen's own
 ``TRUSTED_PROXIES = 1``, counted per header as Werkzeug does (``{"for": 1, "proto": 1, "host": 0,
 "port": 0, "prefix": 0}``), and that is what this middleware sets up: it rewrites the environ with
-``erlen.security.proxies`` (no second copy of the rules), and when it wraps an erlen app it
+``erlen.adapters.proxies`` (no second copy of the rules), and when it wraps an erlen app it
 writes the counts into that app's ``TRUSTED_PROXIES``, so the app served over ASGI believes the
 same headers as over WSGI.
 
@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import typing as t
 
-from ..security.proxies import HEADERS, ProxyRules, apply_to_environ
+from erlen.adapters.proxies import HEADERS, ProxyRules, apply_to_environ
 
 if t.TYPE_CHECKING:
-    from ..app import Erlen
-    from ..wsgi import StartResponse
+    from erlen.adapters.wsgi import StartResponse
+    from erlen.core.app import Erlen
 
     WSGIApp = t.Callable[[dict[str, t.Any], StartResponse], t.Iterable[bytes]]
 
@@ -98,7 +98,7 @@ class ProxyFix:
 
 def _erlen_app(app: t.Any) -> Erlen | None:
     """The erlen app ``app`` is (``ProxyFix(app)``) or belongs to (``app.wsgi_app``), if any."""
-    from ..app import Erlen
+    from erlen.core.app import Erlen
 
     if isinstance(app, Erlen):
         return app

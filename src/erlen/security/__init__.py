@@ -5,19 +5,19 @@ tokens), ``hosts`` (trusted hosts), ``proxies`` (believing ``X-Forwarded-*``), `
 (default response headers, CSP nonce), ``redirects`` (``is_safe_url``), ``ratelimit``, ``forms``
 (the form-spam guard) and ``bodies`` (a view's own body limits). This package re-exports their
 public names, so ``from erlen.security import check_password_hash, safe_join`` works as it does
-from ``werkzeug.security``. ``safe_join`` lives in ``erlen.sendfile``, beside the file sending
+from ``werkzeug.security``. ``safe_join`` lives in ``erlen.core.sendfile``, beside the file sending
 that relies on it.
 """
 
-from ..sendfile import safe_join
-from .bodies import body_limits
-from .csrf import csrf_token
-from .forms import FormGuardRefused, form_guard, guard_form, solve_form_guard
-from .headers import csp_nonce
-from .hosts import host_is_trusted
-from .origin import cross_origin_exempt
-from .passwords import check_password_hash, gen_salt, generate_password_hash
-from .ratelimit import (
+from erlen.core.sendfile import safe_join
+from erlen.security.bodies import body_limits
+from erlen.security.csrf import csrf_token
+from erlen.security.forms import FormGuardRefused, form_guard, guard_form, solve_form_guard
+from erlen.security.headers import csp_nonce
+from erlen.security.hosts import host_is_trusted
+from erlen.security.origin import cross_origin_exempt
+from erlen.security.passwords import check_password_hash, gen_salt, generate_password_hash
+from erlen.security.ratelimit import (
     HitResult,
     MemoryStorage,
     RateLimiter,
@@ -27,7 +27,7 @@ from .ratelimit import (
     parse_limits,
     remote_address_key,
 )
-from .redirects import is_safe_url
+from erlen.security.redirects import is_safe_url
 
 __all__ = [
     "FormGuardRefused",

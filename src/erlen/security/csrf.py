@@ -15,11 +15,11 @@ import hmac
 import secrets
 import typing as t
 
-from ..exceptions import Forbidden
+from erlen.http.exceptions import Forbidden
 
 if t.TYPE_CHECKING:
-    from ..sessions import SessionMixin
-    from ..wrappers import Request
+    from erlen.core.sessions import SessionMixin
+    from erlen.http.wrappers import Request
 
 SESSION_KEY = "_csrf_secret"
 FIELD_NAME = "csrf_token"
@@ -60,7 +60,7 @@ def generate_csrf_token(session: SessionMixin) -> str:
 def csrf_token() -> str:
     """The token to put in a form: ``<input type=hidden name=csrf_token value="{{
     csrf_token() }}">``. Needs a request context (it lives in the session)."""
-    from ..globals import session
+    from erlen.core.globals import session
 
     return generate_csrf_token(session)
 

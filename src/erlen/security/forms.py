@@ -50,11 +50,11 @@ import typing as t
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
-from ..concurrency import is_async_callable
-from ..exceptions import BadRequest, TooManyRequests
-from ..globals import _request_ctx
-from .headers import request_nonce
-from .ratelimit import (
+from erlen.core.concurrency import is_async_callable
+from erlen.core.globals import _request_ctx
+from erlen.http.exceptions import BadRequest, TooManyRequests
+from erlen.security.headers import request_nonce
+from erlen.security.ratelimit import (
     RateLimitItem,
     RateLimitStorage,
     app_storage,
@@ -63,8 +63,8 @@ from .ratelimit import (
 )
 
 if t.TYPE_CHECKING:
-    from ..app import Erlen
-    from ..wrappers import Request
+    from erlen.core.app import Erlen
+    from erlen.http.wrappers import Request
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -234,7 +234,7 @@ def _enabled(app: Erlen) -> bool:
 
 def _serializer(app: Erlen) -> URLSafeSerializer:
     """The ticket signer for the app's current keys, made once per set of keys."""
-    from ..sessions import verification_keys
+    from erlen.core.sessions import verification_keys
 
     # The same keys, checked by the same rule, as the session's: a weak fallback is refused.
     keys = verification_keys(app)

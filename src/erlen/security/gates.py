@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import typing as t
 
-from .csrf import check_csrf_token
-from .headers import SecurityHeaders
-from .hosts import check_host
-from .origin import SAFE_METHODS, check_cross_origin
-from .proxies import ProxyRules
+from erlen.adapters.proxies import ProxyRules
+from erlen.security.csrf import check_csrf_token
+from erlen.security.headers import SecurityHeaders
+from erlen.security.hosts import check_host
+from erlen.security.origin import SAFE_METHODS, check_cross_origin
 
 if t.TYPE_CHECKING:
-    from ..ctx import RequestContext
+    from erlen.core.ctx import RequestContext
 
 __all__ = ["SAFE_METHODS", "SecurityGates"]
 

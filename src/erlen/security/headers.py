@@ -15,11 +15,11 @@ from __future__ import annotations
 import secrets
 import typing as t
 
-from ..datastructures import Headers
+from erlen.http.datastructures import Headers
 
 if t.TYPE_CHECKING:
-    from ..ctx import RequestContext
-    from ..wrappers import Request, Response
+    from erlen.core.ctx import RequestContext
+    from erlen.http.wrappers import Request, Response
 
 DEFAULT_SECURITY_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
@@ -136,6 +136,6 @@ def request_nonce(request: Request) -> str:
 def csp_nonce() -> str:
     """The nonce for inline scripts and styles in this request's page:
     ``<script nonce="{{ csp_nonce() }}">``. Needs a request context."""
-    from ..globals import request
+    from erlen.core.globals import request
 
     return request_nonce(request)

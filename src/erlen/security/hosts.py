@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..exceptions import BadHost
+from erlen.http.exceptions import BadHost
 
 # A name (letters, digits, "-", "_" and dots) or a bracketed IPv6 address, then an optional port.
 _HOST_RE = re.compile(r"([a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.ASCII)

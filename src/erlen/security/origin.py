@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ..exceptions import Forbidden
+from erlen.http.exceptions import Forbidden
 
 if t.TYPE_CHECKING:
-    from ..wrappers import Request
+    from erlen.http.wrappers import Request
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 

@@ -7,7 +7,7 @@ compared in constant time. ``check_password_hash`` never raises: a stored hash i
 simply not a match, so a corrupted row cannot turn a login form into a 500.
 
 This module also answers for ``werkzeug.security``, so it re-exports ``safe_join`` (kept in
-``erlen.sendfile``, beside the file sending that relies on it) under that module's name.
+``erlen.core.sendfile``, beside the file sending that relies on it) under that module's name.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import secrets
 
-from ..sendfile import safe_join
+from erlen.core.sendfile import safe_join
 
 SALT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 

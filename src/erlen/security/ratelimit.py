@@ -40,15 +40,15 @@ import time
 import typing as t
 from collections import OrderedDict
 
-from ..concurrency import is_async_callable
-from ..ctx import after_this_request
-from ..exceptions import TooManyRequests
-from ..globals import _request_ctx
+from erlen.core.concurrency import is_async_callable
+from erlen.core.ctx import after_this_request
+from erlen.core.globals import _request_ctx
+from erlen.http.exceptions import TooManyRequests
 
 if t.TYPE_CHECKING:
-    from ..app import Erlen
-    from ..blueprints import Blueprint
-    from ..wrappers import Response
+    from erlen.core.app import Erlen
+    from erlen.core.blueprints import Blueprint
+    from erlen.http.wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -475,7 +475,7 @@ class RateLimiter:
     def exempt(self, obj: F) -> F:
         """Take a view, or every view of a blueprint, out of ``default_limits``. A ``limit``
         on the view itself still applies."""
-        from ..blueprints import Blueprint
+        from erlen.core.blueprints import Blueprint
 
         if isinstance(obj, Blueprint):
             self._exempt_blueprints.add(t.cast("Blueprint", obj).name)

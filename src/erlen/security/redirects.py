@@ -77,7 +77,7 @@ def _is_control_or_space(char: str) -> bool:
 def _allowed(allowed_hosts: Iterable[str] | str | None) -> frozenset[tuple[str, int | None]]:
     """The allowed hosts as (host name, port) pairs; the port is None where none was given."""
     if allowed_hosts is None:
-        from ..globals import _cv_context
+        from erlen.core.globals import _cv_context
 
         ctx = _cv_context.get(None)
         if ctx is None or ctx.request is None:

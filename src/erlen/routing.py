@@ -1,0 +1,58 @@
+"""Werkzeug's ``werkzeug.routing`` import path, kept as ``erlen.routing``.
+
+The code lives in :mod:`erlen.http.routing`; it only re-exports the public names.
+"""
+
+from erlen.http.routing import (
+    DEFAULT_CONVERTERS,
+    AnyConverter,
+    BaseConverter,
+    BuildError,
+    EndpointPrefix,
+    FloatConverter,
+    IntegerConverter,
+    Map,
+    MapAdapter,
+    NumberConverter,
+    PathConverter,
+    RequestRedirect,
+    RoutingException,
+    Rule,
+    RuleFactory,
+    RuleTemplate,
+    RuleTemplateFactory,
+    Subdomain,
+    Submount,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+    WebsocketMismatch,
+    parse_converter_args,
+)
+
+__all__ = [
+    "DEFAULT_CONVERTERS",
+    "AnyConverter",
+    "BaseConverter",
+    "BuildError",
+    "EndpointPrefix",
+    "FloatConverter",
+    "IntegerConverter",
+    "Map",
+    "MapAdapter",
+    "NumberConverter",
+    "PathConverter",
+    "RequestRedirect",
+    "RoutingException",
+    "Rule",
+    "RuleFactory",
+    "RuleTemplate",
+    "RuleTemplateFactory",
+    "Subdomain",
+    "Submount",
+    "UUIDConverter",
+    "UnicodeConverter",
+    "ValidationError",
+    "WebsocketMismatch",
+    "parse_converter_args",
+]

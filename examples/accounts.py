@@ -10,8 +10,7 @@ and in-memory limits, or as many processes on many machines sharing one Redis:
     ERLEN_TRUSTED_PROXIES=1                 behind one reverse proxy (nginx)
 
 The multi-process tests (tests/backends/test_multiprocess.py) serve this file with the commands
-the guide
-shows.
+the guide shows.
 """
 
 from __future__ import annotations

@@ -258,6 +258,7 @@ def test_example_runs(block: Block, example_env: Path, monkeypatch: pytest.Monke
 # Names the pages written against the code name as erlen objects must exist.
 
 CHECKED_NAMES = [
+    "architecture.md",
     "migrating-from-flask.md",
     "configuration.md",
     "context-locals.md",

@@ -1,8 +1,11 @@
 """Werkzeug's ``werkzeug.datastructures`` import path, kept as ``erlen.datastructures``.
 
-The code lives in :mod:`erlen.http.datastructures`; it only re-exports the public names.
+The code lives in :mod:`erlen.http.datastructures`; it only re-exports the public names, plus
+``EnvironHeaders`` (the headers of a WSGI environ), which the WSGI adapter owns: the HTTP layer
+never reads an environ.
 """
 
+from erlen.adapters.wsgi import EnvironHeaders
 from erlen.http.datastructures import (
     Accept,
     Authorization,
@@ -12,7 +15,6 @@ from erlen.http.datastructures import (
     CombinedMultiDict,
     ContentRange,
     ContentSecurityPolicy,
-    EnvironHeaders,
     ETags,
     FileMultiDict,
     FileStorage,

@@ -8,12 +8,15 @@ from erlen.core.templating import (
     Environment,
     ExplainedTemplateNotFound,
     ExplainedTemplatesNotFound,
-    TemplatingMixin,
+    create_environment,
+    decorator,
     get_template_attribute,
     render_template,
     render_template_string,
+    select_autoescape,
     stream_template,
     stream_template_string,
+    update_context,
 )
 
 __all__ = [
@@ -21,10 +24,13 @@ __all__ = [
     "Environment",
     "ExplainedTemplateNotFound",
     "ExplainedTemplatesNotFound",
-    "TemplatingMixin",
+    "create_environment",
+    "decorator",
     "get_template_attribute",
     "render_template",
     "render_template_string",
+    "select_autoescape",
     "stream_template",
     "stream_template_string",
+    "update_context",
 ]

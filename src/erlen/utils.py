@@ -1,9 +1,9 @@
 """Werkzeug's ``werkzeug.utils`` import path, kept as ``erlen.utils``.
 
-The code lives in :mod:`erlen.http.utils`; it only re-exports the public names.
+The code lives in :mod:`erlen.core.utils`; it only re-exports the public names.
 """
 
-from erlen.http.utils import (
+from erlen.core.utils import (
     ImportStringError,
     append_slash_redirect,
     cached_property,

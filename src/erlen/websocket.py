@@ -1,9 +1,9 @@
 """The WebSocket object import path, kept as ``erlen.websocket``.
 
-The code lives in :mod:`erlen.core.websocket`; it only re-exports the public names.
+The code lives in :mod:`erlen.adapters.websocket`; it only re-exports the public names.
 """
 
-from erlen.core.websocket import (
+from erlen.adapters.websocket import (
     Message,
     ScopeRequest,
     WebSocket,

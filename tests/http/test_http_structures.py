@@ -403,6 +403,31 @@ def test_ordered_multi_dict_is_deprecated_alias() -> None:
 
 
 def test_environ_headers_are_exported() -> None:
-    from erlen.http.datastructures import EnvironHeaders  # type: ignore[attr-defined]
+    # The WSGI adapter owns them; the HTTP layer's package does not offer them.
+    import erlen.http.datastructures as ds
+    from erlen.datastructures import EnvironHeaders
 
     assert EnvironHeaders({"HTTP_X_A": "1"})["X-A"] == "1"
+    assert not hasattr(ds, "EnvironHeaders")
+
+
+def test_werkzeug_environ_headers_come_from_the_wsgi_adapter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+    import sys
+
+    from erlen.adapters.wsgi import EnvironHeaders
+    from erlen.tools import compat
+
+    for name in list(sys.modules):
+        if name.split(".")[0] in ("flask", "werkzeug"):
+            monkeypatch.delitem(sys.modules, name)
+    was_installed = compat.installed()
+    compat.install()
+    try:
+        module = importlib.import_module("werkzeug.datastructures")
+        assert module.EnvironHeaders is EnvironHeaders
+    finally:
+        if not was_installed:
+            compat.uninstall()

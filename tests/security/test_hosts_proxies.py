@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from erlen.adapters.proxies import ProxyRules, apply_to_environ, apply_to_scope
+from erlen.adapters.proxies import apply_to_environ, apply_to_scope
 from erlen.security.hosts import host_is_trusted
+from erlen.security.proxies import ProxyRules
 
 
 @pytest.mark.parametrize(

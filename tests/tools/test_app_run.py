@@ -274,7 +274,7 @@ def test_python_app_py_serves_through_flask_names(
 ) -> None:
     port = free_port()
     start(FLASK_APP, port=port)
-    assert get(port) == (200, "flask is erlen: erlen.core.app")
+    assert get(port) == (200, "flask is erlen: erlen.app")
 
 
 def test_a_plain_wsgi_callable_and_wrapped_wsgi_app_are_served_over_wsgi(

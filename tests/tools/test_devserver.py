@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from tests.adapters.test_serving import free_port
 
-from erlen.tools.checks import StartupError
+from erlen.security.checks import StartupError
 from erlen.tools.debug import render_load_error_page
 from erlen.tools.devserver import LoadErrorApp, _reload_target, error_reload_dirs
 

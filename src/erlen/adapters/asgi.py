@@ -15,34 +15,42 @@ import asyncio
 import traceback
 import typing as t
 
-from erlen.adapters.asgi_request import ASGIBody, BodyDeadlines, BodyTimeout, has_body
+from erlen.adapters.asgi_request import (
+    ASGIBody,
+    BodyDeadlines,
+    BodyTimeout,
+    has_body,
+    scope_request_class,
+)
 from erlen.adapters.proxies import apply_to_scope
+from erlen.adapters.websocket import WebSocket, WebSocketDisconnect
 from erlen.core.concurrency import is_async_callable
 from erlen.core.ctx import AppContext, RequestContext
-from erlen.core.globals import _cv_context
+from erlen.core.globals import context_var
 from erlen.core.signals import appcontext_popped, appcontext_pushed
 from erlen.core.signals import lifecycle as _signal_switch
 from erlen.core.signals import send_async as _send_signal
-from erlen.core.websocket import WebSocket, WebSocketDisconnect
 from erlen.http.exceptions import HTTPException
-from erlen.security.origin import check_websocket_origin, is_exempt
+from erlen.http.status import NO_BODY_STATUSES
+from erlen.http.wrappers import Request
+from erlen.security.checks import startup_failure
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
-    from erlen.core.plan import _Plan
+    from erlen.core.app import App
+    from erlen.core.dispatch import Dispatcher
+    from erlen.core.plan import Plan
     from erlen.http.wrappers import Response
 
 Message = dict[str, t.Any]
 Receive = t.Callable[[], t.Awaitable[Message]]
 Send = t.Callable[[Message], t.Awaitable[None]]
-_NO_BODY = frozenset({204, 304})
 _DONE = object()
 
 
 class ASGIApp:
     """``app.asgi``: serve with ``uvicorn module:app.asgi`` (or hypercorn, granian)."""
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
         self._deadlines: BodyDeadlines | None = None
 
@@ -61,18 +69,21 @@ class ASGIApp:
 
     async def _http(self, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
         app = self.app
-        if not app._got_first_request:
-            app._start_serving()
-        if app._gates.proxies is not None:
-            scope = apply_to_scope(scope, app._gates.proxies)
+        dispatcher = app.dispatcher
+        if not dispatcher.started:
+            dispatcher.start()
+        proxies = dispatcher.gates.proxies
+        if proxies is not None:
+            scope = apply_to_scope(scope, proxies)
         # PERF: a request without a body (most GETs) gets no reader at all: one scan of its
         # headers instead of a reader built for nothing, 112.0k -> 109.0k instructions a request
         # (benchmarks/instructions.py asgi hello).
         body = ASGIBody(receive) if has_body(scope) else None
-        request = app._asgi_request_class(scope, body, app._limits)
+        request_class = dispatcher.asgi_request_class or _request_class(dispatcher, app)
+        request = request_class(scope, body, dispatcher.limits)
         ctx = RequestContext(app, request)
-        ctx._adopt_outer()
-        token = _cv_context.set(ctx)
+        ctx.adopt_outer()
+        token = context_var.set(ctx)
         error: BaseException | None = None
         signals = _signal_switch.active
         preserve = (scope.get("extensions") or {}).get("erlen.preserve_context")
@@ -81,7 +92,7 @@ class ASGIApp:
             try:
                 if signals and ctx.owns_app_context:
                     await _send_signal(appcontext_pushed, app)
-                plan = app._route(request)
+                plan = dispatcher.route(request)
                 if body is not None:
                     # The whole body, received on the event loop before any of the app's code
                     # runs, so that no worker thread ever waits on a client. A refused body
@@ -96,16 +107,16 @@ class ASGIApp:
                         request.routing_exception = refusal
                 if plan.no_user_code:
                     # Nothing of the app's runs (a 404 or 405 without hooks): no thread hop.
-                    response = app._respond_sync(ctx, plan)
+                    response = dispatcher.respond_sync(ctx, plan)
                 elif plan.all_sync:
                     # The view and the teardown share one worker thread, so resources the view
                     # opened for its thread (an sqlite3 connection) are closed in that thread.
                     ended_in_thread = preserve is None
-                    response = await app._thread_pool.run(
-                        _run_sync_request, app, ctx, plan, preserve
+                    response = await dispatcher.thread_pool.run(
+                        _run_sync_request, dispatcher, ctx, plan, preserve
                     )
                 else:
-                    response = await app._respond(ctx, app._plan(request, True))
+                    response = await dispatcher.respond(ctx, dispatcher.plan(request, True))
             except BaseException as exc:
                 error = exc
                 raise
@@ -116,11 +127,15 @@ class ASGIApp:
                 try:
                     if preserve is not None:
                         preserve(ctx)
-                    elif not ended_in_thread and not ctx.stream_holds and app._has_teardown(ctx):
+                    elif (
+                        not ended_in_thread
+                        and not ctx.stream_holds
+                        and dispatcher.has_teardown(ctx)
+                    ):
                         failure = error if error is not None else ctx.unhandled_error
-                        await app._thread_pool.run(app._teardown, ctx, failure)
+                        await dispatcher.thread_pool.run(dispatcher.teardown, ctx, failure)
                 finally:
-                    _cv_context.reset(token)
+                    context_var.reset(token)
                     if signals and preserve is None and ctx.owns_app_context:
                         await _send_signal(appcontext_popped, app)
             close = body is not None and body.refusal is not None and _is_http1(scope)
@@ -142,25 +157,29 @@ class ASGIApp:
 
     async def _websocket(self, scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
         app = self.app
-        if not app._got_first_request:
-            app._start_serving()
-        if app._gates.proxies is not None:
-            scope = apply_to_scope(scope, app._gates.proxies)
-        websocket = WebSocket(scope, receive, send, app._limits)
+        dispatcher = app.dispatcher
+        if not dispatcher.started:
+            dispatcher.start()
+        gates = dispatcher.gates
+        if gates.proxies is not None:
+            scope = apply_to_scope(scope, gates.proxies)
+        websocket = WebSocket(scope, receive, send, dispatcher.limits)
         ctx = RequestContext(app, websocket)
-        token = _cv_context.set(ctx)
+        token = context_var.set(ctx)
         error: BaseException | None = None
         try:
-            app._route(websocket, websocket=True)
+            dispatcher.route(websocket, websocket=True)
             if websocket.routing_exception is not None:
                 await websocket.close(1008, websocket.routing_exception.description or "")
                 return
-            plan = app._plan(websocket, True)
-            refusal = _refuse_handshake(app, ctx, plan)
-            if refusal is not None:
-                await websocket.close(1008, refusal)
+            plan = dispatcher.plan(websocket, True)
+            try:
+                # The same gates an HTTP request passes, before any hook or handler runs.
+                gates.check_websocket(ctx, plan.raw_view)
+            except HTTPException as refusal:
+                await websocket.close(1008, refusal.description or "")
                 return
-            await app._run_websocket(ctx, plan)
+            await dispatcher.run_websocket(ctx, plan)
             if not websocket.closed:
                 await websocket.close()
         except WebSocketDisconnect:
@@ -173,10 +192,10 @@ class ASGIApp:
                 await websocket.close(1011 if websocket.accepted else 1008)
         finally:
             try:
-                if app._has_teardown(ctx):
-                    await app._thread_pool.run(app._teardown, ctx, error)
+                if dispatcher.has_teardown(ctx):
+                    await dispatcher.thread_pool.run(dispatcher.teardown, ctx, error)
             finally:
-                _cv_context.reset(token)
+                context_var.reset(token)
 
     # lifespan
 
@@ -186,8 +205,6 @@ class ASGIApp:
             message = await receive()
             kind = message["type"]
             if kind == "lifespan.startup":
-                from erlen.tools.checks import startup_failure
-
                 # A setting that would make requests fail stops the server here, with the fix
                 # in the message (uvicorn prints it and exits), rather than at each request.
                 failure = startup_failure(app)
@@ -211,7 +228,7 @@ class ASGIApp:
                     )
                     return
                 finally:
-                    app._thread_pool.shutdown()
+                    app.dispatcher.thread_pool.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -221,21 +238,20 @@ class ASGIApp:
                 if is_async_callable(func):
                     await func()
                 else:
-                    await self.app._thread_pool.run(func)
+                    await self.app.dispatcher.thread_pool.run(func)
 
 
-def _refuse_handshake(app: Erlen, ctx: RequestContext, plan: _Plan) -> str | None:
-    """Why a WebSocket handshake is refused (an untrusted host, a page on another site), or
-    None: the gates an HTTP request passes, before any hook or handler runs."""
-    gates = app._gates
-    try:
-        if gates.trusted_hosts is not None:
-            gates.check_host(ctx)
-        if gates.cross_origin and not is_exempt(plan.raw_view):
-            check_websocket_origin(ctx.request, gates.trusted_origins)
-    except HTTPException as refusal:
-        return refusal.description or ""
-    return None
+def _request_class(dispatcher: Dispatcher, app: App) -> t.Callable[..., Request]:
+    cls = dispatcher.asgi_request_class
+    if cls is None:
+        cls = dispatcher.asgi_request_class = scope_request_class(app.request_class)
+    return cls
+
+
+def make_request(app: App, scope: dict[str, t.Any]) -> Request:
+    """The app's ``Request`` for an ASGI scope, without a body (for the test tools)."""
+    dispatcher = app.dispatcher
+    return _request_class(dispatcher, app)(scope, None, dispatcher.limits)
 
 
 def _is_http1(scope: dict[str, t.Any]) -> bool:
@@ -243,23 +259,26 @@ def _is_http1(scope: dict[str, t.Any]) -> bool:
 
 
 def _run_sync_request(
-    app: Erlen, ctx: RequestContext, plan: _Plan, preserve: t.Callable[..., t.Any] | None
+    dispatcher: Dispatcher,
+    ctx: RequestContext,
+    plan: Plan,
+    preserve: t.Callable[..., t.Any] | None,
 ) -> Response:
     """An all-sync request in one worker thread: the response, then (unless a test keeps the
     context, or a stream holds it) the teardown."""
     error: BaseException | None = None
     try:
-        return app._respond_sync(ctx, plan)
+        return dispatcher.respond_sync(ctx, plan)
     except BaseException as exc:
         error = exc
         raise
     finally:
-        if preserve is None and not ctx.stream_holds and app._has_teardown(ctx):
-            app._teardown(ctx, error if error is not None else ctx.unhandled_error)
+        if preserve is None and not ctx.stream_holds and dispatcher.has_teardown(ctx):
+            dispatcher.teardown(ctx, error if error is not None else ctx.unhandled_error)
 
 
 async def send_response(
-    app: Erlen,
+    app: App,
     response: Response,
     send: Send,
     receive: Receive,
@@ -272,7 +291,7 @@ async def send_response(
     instead of waiting for the rest of that body."""
     code = response._status_code
     raw_headers = response.headers._list
-    no_body = code in _NO_BODY or code < 200
+    no_body = code in NO_BODY_STATUSES or code < 200
     if no_body:
         raw_headers = [
             (k, v) for k, v in raw_headers if k.lower() not in ("content-type", "content-length")
@@ -300,7 +319,7 @@ async def send_response(
         await _close(app, response)
 
 
-async def _stream(app: Erlen, body: t.Any, send: Send, receive: Receive) -> None:
+async def _stream(app: App, body: t.Any, send: Send, receive: Receive) -> None:
     is_async_body = hasattr(body, "__aiter__")
     next_chunk = _async_chunks(body) if is_async_body else _sync_chunks(app, body)
     disconnect = asyncio.ensure_future(_wait_for_disconnect(receive))
@@ -339,14 +358,14 @@ def _async_chunks(body: t.AsyncIterable[t.Any]) -> t.Callable[[], t.Awaitable[t.
     return next_chunk
 
 
-def _sync_chunks(app: Erlen, body: t.Iterable[t.Any]) -> t.Callable[[], t.Awaitable[t.Any]]:
+def _sync_chunks(app: App, body: t.Iterable[t.Any]) -> t.Callable[[], t.Awaitable[t.Any]]:
     iterator = iter(body)
 
     def step() -> t.Any:
         return next(iterator, _DONE)
 
     async def next_chunk() -> t.Any:
-        return await app._thread_pool.run(step)
+        return await app.dispatcher.thread_pool.run(step)
 
     return next_chunk
 
@@ -358,10 +377,10 @@ async def _wait_for_disconnect(receive: Receive) -> None:
             return
 
 
-async def _close(app: Erlen, response: Response) -> None:
+async def _close(app: App, response: Response) -> None:
     body = response.response
     aclose = getattr(body, "aclose", None)
     if aclose is not None:
         await aclose()
     if hasattr(body, "close") or response._on_close is not None:
-        await app._thread_pool.run(response.close)
+        await app.dispatcher.thread_pool.run(response.close)

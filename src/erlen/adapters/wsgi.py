@@ -13,22 +13,25 @@ import typing as t
 from erlen.adapters.proxies import apply_to_environ
 from erlen.core.concurrency import run_coroutine_sync
 from erlen.core.ctx import RequestContext
-from erlen.core.globals import _cv_context
+from erlen.core.globals import context_var
 from erlen.core.signals import appcontext_popped, appcontext_pushed
 from erlen.core.signals import lifecycle as _signal_switch
 from erlen.core.signals import send as _send_signal
 from erlen.http.datastructures import Headers, ReadOnlyHeaders
 from erlen.http.exceptions import BadRequest, BadRequestKeyError
+from erlen.http.status import NO_BODY_STATUSES
 from erlen.http.wrappers.request import Request, request_class_over
-from erlen.http.wrappers.response import _STATUS_LINES, Response, status_line
+from erlen.http.wrappers.response import STATUS_LINES as _STATUS_LINES
+from erlen.http.wrappers.response import Response, status_line
+from erlen.security.checks import log_startup_errors
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
-    from erlen.core.plan import _Plan
+    from erlen.core.app import App
+    from erlen.core.dispatch import Dispatcher
+    from erlen.core.plan import Plan
     from erlen.http.wrappers.request import Limits
 
 StartResponse = t.Callable[..., t.Any]
-_NO_BODY = frozenset({204, 304})
 
 
 _KEYS: dict[str, str] = {}
@@ -126,7 +129,8 @@ class EnvironRequest(Request):
 
     environ: dict[str, t.Any]
 
-    # Per request only what is always set is stored; these defaults cover the rest.
+    # PERF: per request only what is always set is stored; these class-level defaults cover
+    # the rest instead of an __init__ setting each (benchmarks/instructions.py wsgi hello).
     scope = None
     _uploads = None
 
@@ -184,6 +188,12 @@ class EnvironRequest(Request):
         return self.environ.get("wsgi.input")
 
     @property
+    def errors_stream(self) -> t.Any:
+        """The server's stream for error output (``wsgi.errors``); ``wsgi_errors_stream``
+        (``erlen.logging``) writes there."""
+        return self.environ.get("wsgi.errors")
+
+    @property
     def _input_terminated(self) -> bool:  # type: ignore[override]
         return bool(self.environ.get("wsgi.input_terminated", False))
 
@@ -193,43 +203,64 @@ def wsgi_request_class(request_class: type[Request]) -> type[EnvironRequest]:
     return request_class_over(EnvironRequest, request_class)
 
 
-def make_request(app: Erlen, environ: dict[str, t.Any]) -> Request:
+def _request_class(dispatcher: Dispatcher, app: App) -> t.Callable[..., Request]:
+    cls = dispatcher.wsgi_request_class
+    if cls is None:
+        cls = dispatcher.wsgi_request_class = wsgi_request_class(app.request_class)
+    return cls
+
+
+def make_request(app: App, environ: dict[str, t.Any]) -> Request:
     """Build the app's ``Request`` for a WSGI environ."""
-    if not app._got_first_request:
-        app._start_serving()
-    return app._wsgi_request_class(environ, app._limits)
+    dispatcher = app.dispatcher
+    if not dispatcher.started:
+        dispatcher.start()
+    return _request_class(dispatcher, app)(environ, dispatcher.limits)
 
 
-def handle(
-    app: Erlen, environ: dict[str, t.Any], start_response: StartResponse
-) -> t.Iterable[bytes]:
+def request_context_for(app: App, environ: dict[str, t.Any]) -> RequestContext:
+    """A request context for a WSGI environ, routed (``app.request_context``)."""
+    dispatcher = app.dispatcher
+    if not dispatcher.started:
+        # As in Flask, a context made before the first request (a test, a script) does not
+        # end the setup phase: the app's settings are read afresh for it.
+        dispatcher.start(freeze=False)
+    request = _request_class(dispatcher, app)(environ, dispatcher.limits)
+    dispatcher.route(request)
+    return RequestContext(app, request)
+
+
+def handle(app: App, environ: dict[str, t.Any], start_response: StartResponse) -> t.Iterable[bytes]:
     """Serve one WSGI request with ``app`` (this is ``app.wsgi_app``)."""
-    if not app._got_first_request:
+    dispatcher = app.dispatcher
+    if not dispatcher.started:
         # A WSGI server has no start-up hook: its first request reports the app's settings
-        # that would make requests fail, once (erlen.tools.checks).
-        from erlen.tools.checks import log_startup_errors
-
+        # that would make requests fail, once (erlen.security.checks).
         log_startup_errors(app)
-        app._start_serving()
-    if app._gates.proxies is not None:
-        apply_to_environ(environ, app._gates.proxies)
-    request = app._wsgi_request_class(environ, app._limits)
+        dispatcher.start()
+    gates = dispatcher.gates
+    if gates.proxies is not None:
+        apply_to_environ(environ, gates.proxies)
+    request_class = dispatcher.wsgi_request_class or _request_class(dispatcher, app)
+    request = request_class(environ, dispatcher.limits)
     ctx = RequestContext(app, request)
-    # RequestContext._adopt_outer, inlined: the call costs ~580 instructions a request here.
-    outer = _cv_context.get(None)
+    # PERF: RequestContext.adopt_outer, inlined: the call costs ~580 instructions a request
+    # here (python benchmarks/instructions.py wsgi hello).
+    outer = context_var.get(None)
     if outer is not None and outer.app is app:
         ctx._g = outer.g
         ctx.owns_app_context = False
-    token = _cv_context.set(ctx)
+    token = context_var.set(ctx)
     error: BaseException | None = None
-    plan: _Plan | None = None
+    plan: Plan | None = None
     signals = _signal_switch.active
     try:
         if signals and ctx.owns_app_context:
             _send_signal(appcontext_pushed, app)
-        plan = app._route(request)
-        # app._respond_sync, inlined: this is the hottest path in erlen.
-        coro = app._respond(ctx, plan)
+        plan = dispatcher.route(request)
+        # PERF: Dispatcher.respond_sync, inlined: this is the hottest path in erlen
+        # (python benchmarks/instructions.py wsgi hello).
+        coro = dispatcher.respond(ctx, plan)
         try:
             coro.send(None)
         except StopIteration as stop:
@@ -244,7 +275,7 @@ def handle(
     finally:
         preserve = environ.get("erlen.preserve_context")
         if preserve is not None:
-            ctx._tokens = [token]
+            ctx.hold_token(token)
             preserve(ctx)
         else:
             try:
@@ -255,9 +286,9 @@ def handle(
                     or signals
                     or app.teardown_appcontext_funcs
                 ):
-                    app._teardown(ctx, error if error is not None else ctx.unhandled_error)
+                    dispatcher.teardown(ctx, error if error is not None else ctx.unhandled_error)
             finally:
-                _cv_context.reset(token)
+                context_var.reset(token)
                 if signals and ctx.owns_app_context:
                     _send_signal(appcontext_popped, app)
 
@@ -273,8 +304,8 @@ def send_response(
     status = response._custom_status or _STATUS_LINES.get(code) or status_line(code)
     headers = response.headers._list
     body = response.response
-    if head or code in _NO_BODY or code < 200:
-        if code in _NO_BODY or code < 200:
+    if head or code in NO_BODY_STATUSES or code < 200:
+        if code in NO_BODY_STATUSES or code < 200:
             headers = [
                 (name, value)
                 for name, value in headers

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from erlen.core.sendfile import FileBody
 from erlen.http import streams as _streams
 from erlen.http.exceptions import RequestEntityTooLarge, SecurityError
+from erlen.http.streams import ClosingIterator
 from erlen.http.urls import uri_to_iri
 from erlen.security.hosts import host_is_trusted
 
@@ -149,38 +150,6 @@ def get_input_stream(
 def get_path_info(environ: dict[str, t.Any]) -> str:
     """``PATH_INFO`` decoded from UTF-8 (bytes that are not UTF-8 become U+FFFD)."""
     return _raw(environ.get("PATH_INFO", "")).decode("utf-8", "replace")
-
-
-class ClosingIterator:
-    """A WSGI body that, when the server closes it, closes the wrapped iterable and then runs
-    ``callbacks`` (one function or several): cleanup that must wait for the body to be sent."""
-
-    def __init__(
-        self,
-        iterable: t.Iterable[bytes],
-        callbacks: t.Callable[[], t.Any] | t.Iterable[t.Callable[[], t.Any]] | None = None,
-    ) -> None:
-        self._iterator = iter(iterable)
-        if callbacks is None:
-            chain: list[t.Callable[[], t.Any]] = []
-        elif callable(callbacks):
-            chain = [callbacks]
-        else:
-            chain = list(callbacks)
-        close = getattr(iterable, "close", None)
-        if close is not None:
-            chain.insert(0, close)
-        self._callbacks = chain
-
-    def __iter__(self) -> ClosingIterator:
-        return self
-
-    def __next__(self) -> bytes:
-        return next(self._iterator)
-
-    def close(self) -> None:
-        for callback in self._callbacks:
-            callback()
 
 
 class FileWrapper(FileBody):

@@ -22,6 +22,10 @@ down the request gets a 503 after at most ``SESSION_REDIS_TIMEOUT`` (see
 ``erlen.backends.redis_client``); nothing is deleted or overwritten, so sessions are there
 again when Redis is back. A save fails after the app's error handling is over, so there the response
 itself is turned into the 503 (``RedisSessionInterface._fail``).
+
+This module owns the Redis session interface and nothing else: it uses the core's public names only
+(``context_var``, the session classes, ``add_vary_cookie``), must never read an environ or a scope,
+and must never import the adapters or the tools.
 """
 
 from __future__ import annotations
@@ -35,12 +39,12 @@ from datetime import timedelta
 from itsdangerous import BadSignature, Signer
 
 from erlen.backends.redis_client import UNAVAILABLE_ERRORS, connect, unavailable
-from erlen.core.globals import _cv_context
+from erlen.core.globals import context_var
 from erlen.core.sessions import (
     SecureCookieSession,
     SessionInterface,
     SessionMixin,
-    _add_vary_cookie,
+    add_vary_cookie,
     session_json_serializer,
     verification_keys,
 )
@@ -49,7 +53,7 @@ from erlen.http.exceptions import ServiceUnavailable
 if t.TYPE_CHECKING:
     import redis
 
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.http.wrappers import Request, Response
 
 R = t.TypeVar("R")
@@ -184,7 +188,7 @@ class RedisSessionInterface(SessionInterface):
         self.identity_keys = tuple(identity_keys)
 
     @classmethod
-    def from_config(cls, app: Erlen) -> RedisSessionInterface:
+    def from_config(cls, app: App) -> RedisSessionInterface:
         """The interface ``app``'s configuration describes: ``SESSION_REDIS``, else a client for
         ``SESSION_REDIS_URL`` with ``SESSION_REDIS_TIMEOUT``; ``SESSION_KEY_PREFIX``."""
         config = app.config
@@ -203,7 +207,7 @@ class RedisSessionInterface(SessionInterface):
 
     # signing
 
-    def get_signer(self, app: Erlen) -> Signer | None:
+    def get_signer(self, app: App) -> Signer | None:
         """The signer of session ids, or None (a null session) when the app has no key. Old keys
         in ``SECRET_KEY_FALLBACKS`` still verify ids; new ids are signed with ``SECRET_KEY``.
         Weak keys, fallbacks included, are refused as for the cookie session
@@ -236,7 +240,7 @@ class RedisSessionInterface(SessionInterface):
 
     # opening and saving
 
-    def open_session(self, app: Erlen, request: Request) -> RedisSession | None:
+    def open_session(self, app: App, request: Request) -> RedisSession | None:
         signer = self.get_signer(app)
         if signer is None:
             return None
@@ -261,7 +265,7 @@ class RedisSessionInterface(SessionInterface):
     def _new_session(self) -> RedisSession:
         return self.session_class(new=True, identity_keys=self.identity_keys)
 
-    def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, RedisSession):
             raise TypeError(
                 "RedisSessionInterface saves RedisSession objects; a view replaced the session"
@@ -272,10 +276,10 @@ class RedisSessionInterface(SessionInterface):
         except ServiceUnavailable as error:
             self._fail(response, error)
 
-    def _save(self, app: Erlen, session: RedisSession, response: Response) -> None:
+    def _save(self, app: App, session: RedisSession, response: Response) -> None:
         request = _current_request()
         if session.accessed:
-            _add_vary_cookie(response)
+            add_vary_cookie(response)
         if not session:
             if session.modified:
                 sids = [*session.replaced_sids]
@@ -341,18 +345,18 @@ class RedisSessionInterface(SessionInterface):
             close()
 
 
-def _lifetime_seconds(app: Erlen) -> int:
+def _lifetime_seconds(app: App) -> int:
     lifetime: timedelta | float = app.permanent_session_lifetime
     seconds = lifetime.total_seconds() if isinstance(lifetime, timedelta) else float(lifetime)
     return max(1, int(seconds))
 
 
 def _current_request() -> Request | None:
-    ctx = _cv_context.get(None)
+    ctx = context_var.get(None)
     return ctx.request if ctx is not None else None
 
 
-def interface_from_config(app: Erlen) -> SessionInterface | None:
+def interface_from_config(app: App) -> SessionInterface | None:
     """The session interface ``SESSION_TYPE`` asks for, or None for the default cookie
     session. Raises ``ValueError`` for an unknown type."""
     session_type = app.config.get("SESSION_TYPE") or "cookie"
@@ -366,7 +370,7 @@ def interface_from_config(app: Erlen) -> SessionInterface | None:
     )
 
 
-def init_app(app: Erlen) -> None:
+def init_app(app: App) -> None:
     """Set ``app.session_interface`` from the configuration (``SESSION_TYPE``); call it after
     the configuration is loaded, like Flask-Session's ``Session(app)``."""
     interface = interface_from_config(app)

@@ -1,16 +1,23 @@
-"""The application object: ``Erlen(__name__)``.
+"""The application core: ``App``, what ``erlen.Erlen`` is made of besides its servers and tools.
 
-``Erlen`` coordinates: it keeps the registries (through ``Scaffold``), the config and the URL map,
-and turns one ``Request`` into one ``Response``. It is sans-I/O: it never reads a WSGI environ or
-an ASGI scope (``wsgi.py`` and ``asgi.py`` do) and never writes to a socket.
+``App`` keeps the registries (through ``Scaffold``), the config, the URL map, the JSON provider,
+the session interface and the template environment, and holds a ``Dispatcher``
+(``app.dispatcher``, ``dispatch.py``) that serves requests. It is sans-I/O: it never reads a WSGI
+environ or an ASGI scope and never writes to a socket; the adapters (``erlen.adapters``) do, and
+``erlen.app.Erlen`` joins them, the security layer and the tools to this class. Flask's public
+methods live here under Flask's names (``make_response``, ``full_dispatch_request``,
+``handle_exception``, ``template_filter``, ...), so a subclass can override them; each is a few
+lines that call the module owning the work (``dispatch.py``, ``errors.py``, ``responses.py``,
+``templating.py``), which takes the app explicitly.
 
 How a request runs. On its first request the app freezes its setup and, per endpoint, builds a
 plan: the view and the hooks that apply to it (app-wide and its blueprints', in Flask's order),
 each adapted once for the mode it will run in. The request is then run by one coroutine,
-``_respond``, whatever the protocol: in sync mode (WSGI, or an all-sync plan under ASGI, run in a
-worker thread) every callable in the plan is sync, nothing is awaited and the coroutine is driven
-to its end with a single ``send``; in async mode every callable is awaitable (sync ones hop to the
-thread pool). So sync and async share one dispatch logic and differ only in the awaiting.
+``Dispatcher.respond``, whatever the protocol: in sync mode (WSGI, or an all-sync plan under ASGI,
+run in a worker thread) every callable in the plan is sync, nothing is awaited and the coroutine
+is driven to its end with a single ``send``; in async mode every callable is awaitable (sync ones
+hop to the thread pool). So sync and async share one dispatch logic and differ only in the
+awaiting.
 """
 
 from __future__ import annotations
@@ -18,47 +25,40 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import types
 import typing as t
 from datetime import timedelta
+from functools import cached_property
 
-from erlen.adapters.asgi import ASGIApp
-from erlen.adapters.asgi_request import scope_request_class
-from erlen.adapters.wsgi import handle as _wsgi_handle
-from erlen.adapters.wsgi import wsgi_request_class
-from erlen.core import signals as _signals
-from erlen.core.concurrency import ThreadPool
+from erlen.core import dispatch as _dispatch
+from erlen.core import errors as _errors
+from erlen.core import responses as _responses
+from erlen.core import templating as _templating
+from erlen.core.commands import AppGroup
 from erlen.core.config import DEFAULT_CONFIG, Config, ConfigAttribute, _make_timedelta
-from erlen.core.ctx import AppContext, RequestContext, _AppCtxGlobals
-from erlen.core.dispatch import DispatchMixin
-from erlen.core.errors import ErrorsMixin
-from erlen.core.plan import _blueprint_names, _Plan
-from erlen.core.responses import ResponsesMixin
+from erlen.core.ctx import AppContext, _AppCtxGlobals
+from erlen.core.dispatch import Dispatcher, adapt_sync
+from erlen.core.globals import g
+from erlen.core.helpers import build_url, get_flashed_messages
+from erlen.core.logging import create_logger
+from erlen.core.plan import blueprint_names
 from erlen.core.scaffold import Scaffold, _endpoint_from_view_func, _setupmethod
-from erlen.core.sessions import (
-    SecureCookieSessionInterface,
-    SessionInterface,
-    open_session,
-    save_session,
-)
-from erlen.core.signals import lifecycle as _signal_switch
-from erlen.core.templating import TemplatingMixin
-from erlen.http.routing import Map, Rule
+from erlen.core.sendfile import add_static_route
+from erlen.core.sessions import SecureCookieSessionInterface, SessionInterface
+from erlen.core.templating import DispatchingJinjaLoader, Environment
+from erlen.http.exceptions import Aborter, HTTPException
+from erlen.http.routing import BuildError, Map, Rule
 from erlen.http.wrappers import Request, Response
-from erlen.http.wrappers.response import content_type_for
 from erlen.json.provider import DefaultJSONProvider, JSONProvider
-from erlen.security.gates import SecurityGates
-from erlen.tools.cli import AppGroup
 
 if t.TYPE_CHECKING:
     import logging
 
     from erlen.core.blueprints import Blueprint
-    from erlen.http.wrappers.request import Limits
-    from erlen.tools.testing import ErlenClient, ErlenCliRunner
+    from erlen.security.gates import SecurityGates
+
+__all__ = ["App"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-_CoroutineType = types.CoroutineType
 
 
 def _package_folder(import_name: str) -> str | None:
@@ -113,11 +113,9 @@ def _app_name(import_name: str) -> str:
     return import_name
 
 
-class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffold):
-    """A web application; ``Erlen(__name__)``. Call it as a WSGI app, or serve ``app.asgi``.
-
-    Its template methods (``jinja_env``, ``template_filter``, ...) come from ``TemplatingMixin``
-    in ``templating.py``.
+class App(Scaffold):
+    """The core of a web application; instantiate ``erlen.Erlen``, which adds the servers' entry
+    points (WSGI, ``app.asgi``), the security checks, the test client and the CLI runner.
 
     :param import_name: the name of the app's module or package, used to find its templates,
         static files and resources.
@@ -131,8 +129,16 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
     app_ctx_globals_class: type[_AppCtxGlobals] = _AppCtxGlobals
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     session_interface: SessionInterface = SecureCookieSessionInterface()
-    test_client_class: type[ErlenClient] | None = None
-    test_cli_runner_class: type[ErlenCliRunner] | None = None
+    #: The class of ``app.aborter``, which ``abort()`` calls.
+    aborter_class: type[Aborter] = Aborter
+    #: The environment class ``create_jinja_environment`` instantiates.
+    jinja_environment: type[Environment] = Environment
+    #: Options for the Jinja environment; they take effect only if set before ``jinja_env`` is
+    #: first used.
+    jinja_options: dict[str, t.Any] = {}
+    #: The security checks, built from the config when the app starts serving; the core only
+    #: calls them (``erlen.app.Erlen`` sets ``erlen.security.gates.SecurityGates``).
+    security_gates_class: type[SecurityGates]
     default_config = DEFAULT_CONFIG
 
     testing = ConfigAttribute[bool]("TESTING")
@@ -166,6 +172,8 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
             raise ValueError("If an instance path is provided it must be absolute.")
         self.instance_path = instance_path or self.auto_find_instance_path()
         self.config = self.make_config(instance_relative_config)
+        #: What serving requests needs, computed when the app starts serving (``dispatch.py``).
+        self.dispatcher = Dispatcher(self)
         self.json: JSONProvider = self.json_provider_class(self)
         self.aborter = self.make_aborter()
         self.url_map = self.url_map_class(host_matching=host_matching)
@@ -180,27 +188,10 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         self.url_build_error_handlers: list[
             t.Callable[[Exception, str, dict[str, t.Any]], str]
         ] = []
-        self._got_first_request = False
-        self._sync_plans: dict[str | None, _Plan] = {}
-        self._async_plans: dict[str | None, _Plan] = {}
-        self._limits: Limits = (None, None, None)
-        self._default_content_type = "text/html; charset=utf-8"
-        self._thread_pool = ThreadPool()
-        self._default_subdomain = ""
-        self._match_domain = False
-        self._gates = SecurityGates({})
-        self._plain_headers: list[tuple[str, str]] | None = None
-        self._has_error_handlers = True
-        self._wsgi_request_class = wsgi_request_class(self.request_class)
-        self._asgi_request_class = scope_request_class(self.request_class)
-        self._teardown_everything: tuple[t.Callable[..., t.Any], ...] = ()
-        self._asgi: ASGIApp | None = None
         self.before_serving_funcs: list[t.Callable[[], t.Any]] = []
         self.after_serving_funcs: list[t.Callable[[], t.Any]] = []
         self._logger: logging.Logger | None = None
         if self.has_static_folder:
-            from erlen.core.sendfile import add_static_route
-
             add_static_route(self, static_host, host_matching)
 
     # configuration
@@ -251,17 +242,15 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
     def logger(self) -> logging.Logger:
         """A ``logging`` logger named after the app."""
         if self._logger is None:
-            from erlen.core.logging import create_logger
-
             self._logger = create_logger(self)
         return self._logger
 
     @property
     def got_first_request(self) -> bool:
-        return self._got_first_request
+        return self.dispatcher.started
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._got_first_request:
+        if self.dispatcher.started:
             raise AssertionError(
                 f"The setup method '{f_name}' can no longer be called on the application. It has"
                 " already handled its first request, so a change now would not apply"
@@ -328,8 +317,6 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
     def make_shell_context(self) -> dict[str, t.Any]:
         """The names ``erlen shell`` starts with: ``app``, ``g`` and the shell context
         processors' (later ones win)."""
-        from erlen.core.globals import g
-
         namespace: dict[str, t.Any] = {"app": self, "g": g}
         for processor in self.shell_context_processors:
             namespace.update(processor())
@@ -352,171 +339,11 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         """An application context: ``with app.app_context(): ...``."""
         return AppContext(self)
 
-    def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
-        """A request context for a WSGI environ."""
-        if not self._got_first_request:
-            # As in Flask, a context made before the first request (a test, a script) does not
-            # end the setup phase: the app's settings are read afresh for it.
-            self._start_serving(freeze=False)
-        request = self._wsgi_request_class(environ, self._limits)
-        self._route(request)
-        return RequestContext(self, request)
-
-    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
-        """A request context for a made-up request; takes the test client's arguments
-        (``path``, ``method``, ``data``, ``json``, ``headers``, ``query_string``, ...)."""
-        from erlen.tools.testing import EnvironBuilder
-
-        builder = EnvironBuilder(self, *args, **kwargs)
-        try:
-            return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
-
-    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> ErlenClient:
-        """A client that sends requests to this app in process, through the WSGI adapter
-        (or the ASGI one with ``asgi=True``)."""
-        from erlen.tools.testing import ErlenClient
-
-        cls = self.test_client_class or ErlenClient
-        return cls(self, use_cookies=use_cookies, **kwargs)
-
-    def test_cli_runner(self, **kwargs: t.Any) -> ErlenCliRunner:
-        """A click ``CliRunner`` whose ``invoke()`` runs ``app.cli`` commands with this app."""
-        from erlen.tools.testing import ErlenCliRunner
-
-        cls = self.test_cli_runner_class or ErlenCliRunner
-        return cls(self, **kwargs)
-
-    def _on_app_context_pushed(self, ctx: AppContext) -> None:
-        if _signal_switch.active:
-            _signals.send(_signals.appcontext_pushed, self)
-
-    def _on_app_context_popped(self, ctx: AppContext) -> None:
-        if _signal_switch.active:
-            _signals.send(_signals.appcontext_popped, self)
-
-    # serving
-
-    def _start_serving(self, freeze: bool = True) -> None:
-        """Compute what depends only on configuration and, with ``freeze``, end the setup
-        phase: the first request is being handled, so a setup method called later is an
-        error."""
-        if self._got_first_request:
-            return
-        config = self.config
-        self._limits = (
-            config["MAX_CONTENT_LENGTH"],
-            config["MAX_FORM_MEMORY_SIZE"],
-            config["MAX_FORM_PARTS"],
-        )
-        mimetype = self.response_class.default_mimetype or "text/html"
-        self._default_content_type = content_type_for(mimetype)
-        self._default_subdomain = self.url_map.default_subdomain
-        self._match_domain = self.subdomain_matching or self.url_map.host_matching
-        self._thread_pool = ThreadPool(config.get("ASGI_THREADS"))
-        self._wsgi_request_class = wsgi_request_class(self.request_class)
-        self._asgi_request_class = scope_request_class(self.request_class)
-        self._teardown_everything = _Plan(self, None, False).teardown
-        self._gates = SecurityGates(config)
-        if config.get("SESSION_TYPE", "cookie") != "cookie" and (
-            self.session_interface is Erlen.session_interface
-        ):
-            from erlen.backends.redis_sessions import interface_from_config
-
-            chosen = interface_from_config(self)
-            if chosen is not None:
-                self.session_interface = chosen
-        self._has_error_handlers = any(
-            handlers
-            for by_code in self.error_handler_spec.values()
-            for handlers in by_code.values()
-        )
-        headers = self._gates.headers
-        #: The security headers a plain text response gets, when they depend on nothing else.
-        self._plain_headers = (
-            [] if headers is None else headers.pairs if headers.is_static else None
-        )
-        if freeze:
-            # Plans built for contexts made during setup may predate hooks added since.
-            self._sync_plans.clear()
-            self._async_plans.clear()
-        self._got_first_request = freeze
-
-    def __call__(
-        self,
-        environ: dict[str, t.Any],
-        start_response: t.Callable[..., t.Any],
-        send: t.Callable[..., t.Any] | None = None,
-    ) -> t.Any:
-        """The WSGI entry point; it calls ``self.wsgi_app`` so middleware can wrap that.
-
-        Called with three arguments (scope, receive, send) the app is ``app.asgi`` instead, so
-        an ASGI server can be given the app object itself, e.g. from a factory:
-        ``uvicorn 'pkg:create_app' --factory --interface asgi3``.
-        """
-        if send is not None:
-            return self.asgi(environ, start_response, send)
-        return self.wsgi_app(environ, start_response)
-
-    #: The WSGI application; wrap it to add WSGI middleware
-    #: (``app.wsgi_app = Middleware(app.wsgi_app)``).
-    wsgi_app = _wsgi_handle
-
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        debug: bool | None = None,
-        load_dotenv: bool = True,
-        **options: t.Any,
-    ) -> None:
-        """Serve the app for development until interrupted, as Flask's ``app.run()``; for
-        ``if __name__ == "__main__": app.run()``. Never use it in production.
-
-        ``host`` and ``port`` default to ``SERVER_NAME``'s, else 127.0.0.1 and 5000; ``debug``
-        sets ``app.debug`` (else ``ERLEN_DEBUG``/``FLASK_DEBUG`` does, from the environment
-        or a ``.env`` file with ``load_dotenv``). ``options`` go to
-        :func:`erlen.tools.serving.run_simple` (``use_reloader``, ``ssl_context``, ``extra_files``,
-        ...). Does nothing when the ``erlen``/``flask`` command line serves the app already.
-        """
-        from erlen.tools.serving import run_app
-
-        run_app(self, host, port, debug, load_dotenv, **options)
-
-    @property
-    def asgi(self) -> ASGIApp:
-        """This app as an ASGI 3 application: ``uvicorn module:app.asgi``."""
-        if self._asgi is None:
-            self._asgi = ASGIApp(self)
-        return self._asgi
-
-    @_setupmethod
-    def before_serving(self, f: F) -> F:
-        """Run ``f()`` (sync or async) once when an ASGI server starts, before any request; an
-        error in it makes the server refuse to start. An app context is pushed."""
-        self.before_serving_funcs.append(f)
-        return f
-
-    @_setupmethod
-    def after_serving(self, f: F) -> F:
-        """Run ``f()`` (sync or async) once when an ASGI server shuts down."""
-        self.after_serving_funcs.append(f)
-        return f
-
-    # sessions
-
-    def _open_session(self, request: Request) -> t.Any:
-        return open_session(self, request)
-
-    def _save_session(self, ctx: RequestContext, response: Response) -> None:
-        save_session(self, ctx, response)
-
     # URLs
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let ``url_defaults`` functions fill in values for ``url_for``."""
-        names: tuple[str | None, ...] = (None, *reversed(_blueprint_names(endpoint)))
+        names: tuple[str | None, ...] = (None, *reversed(blueprint_names(endpoint)))
         for name in names:
             for func in self.url_default_functions.get(name, ()):
                 func(endpoint, values)
@@ -533,8 +360,6 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
         **values: t.Any,
     ) -> str:
         """The URL of an endpoint; see ``erlen.url_for``."""
-        from erlen.core.helpers import build_url
-
         return build_url(self, endpoint, _anchor, _method, _scheme, _external, values)
 
     def create_url_adapter(self, request: Request | None) -> t.Any:
@@ -543,7 +368,7 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
             return self.url_map.bind(
                 request.host,
                 request.root_path or "/",
-                subdomain=self._subdomain(request),
+                subdomain=self.dispatcher.subdomain(request),
                 url_scheme=request.scheme,
             )
         server_name = self.config["SERVER_NAME"]
@@ -555,8 +380,215 @@ class Erlen(DispatchMixin, ErrorsMixin, ResponsesMixin, TemplatingMixin, Scaffol
             url_scheme=self.config["PREFERRED_URL_SCHEME"],
         )
 
+    # templates
 
-#: Flask's name for the class (``from flask.app import Flask`` under ``erlen.tools.as_flask``).
-Flask = Erlen
+    @cached_property
+    def jinja_env(self) -> Environment:
+        """The Jinja environment, created on first use from ``jinja_options``."""
+        return self.create_jinja_environment()
 
-__all__ = ["Erlen", "Flask"]
+    def create_jinja_environment(self) -> Environment:
+        """Build the environment: autoescaping by file name, the app's loader, the globals every
+        template sees, and ``|tojson`` through ``app.json``."""
+        env = _templating.create_environment(self)
+        env.globals["get_flashed_messages"] = get_flashed_messages
+        return env
+
+    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
+        """The loader over the app's and the blueprints' template folders. To change where the
+        app's own templates come from, override ``jinja_loader`` instead."""
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether a template escapes what it prints: True for a template from a string (no
+        file name) and for HTML, XML and SVG files."""
+        return _templating.select_autoescape(filename)
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """Whether changed template files are reloaded: ``TEMPLATES_AUTO_RELOAD``, or ``DEBUG``
+        when that is None."""
+        value = self.config["TEMPLATES_AUTO_RELOAD"]
+        return self.debug if value is None else bool(value)
+
+    @templates_auto_reload.setter
+    def templates_auto_reload(self, value: bool) -> None:
+        self.config["TEMPLATES_AUTO_RELOAD"] = value
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add ``request`` and ``g``, then what the context processors return (the app's, then
+        those of the current request's blueprints, outermost first). Values the caller passed to
+        ``render_template`` win over all of them."""
+        _templating.update_context(self, context)
+
+    # registering filters, tests and globals
+
+    @t.overload
+    def template_filter(self, name: F) -> F: ...
+    @t.overload
+    def template_filter(self, name: str | None = None) -> t.Callable[[F], F]: ...
+    @_setupmethod
+    def template_filter(self, name: t.Any = None) -> t.Any:
+        """Register a Jinja filter: ``@app.template_filter`` (named after the function) or
+        ``@app.template_filter("name")``."""
+        return _templating.decorator(self.add_template_filter, name)
+
+    @_setupmethod
+    def add_template_filter(self, f: t.Callable[..., t.Any], name: str | None = None) -> None:
+        """Register ``f`` as the Jinja filter ``name`` (default: the function's name)."""
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @t.overload
+    def template_test(self, name: F) -> F: ...
+    @t.overload
+    def template_test(self, name: str | None = None) -> t.Callable[[F], F]: ...
+    @_setupmethod
+    def template_test(self, name: t.Any = None) -> t.Any:
+        """Register a Jinja test (``{% if n is prime %}``): ``@app.template_test`` or
+        ``@app.template_test("name")``."""
+        return _templating.decorator(self.add_template_test, name)
+
+    @_setupmethod
+    def add_template_test(self, f: t.Callable[..., bool], name: str | None = None) -> None:
+        """Register ``f`` as the Jinja test ``name`` (default: the function's name)."""
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @t.overload
+    def template_global(self, name: F) -> F: ...
+    @t.overload
+    def template_global(self, name: str | None = None) -> t.Callable[[F], F]: ...
+    @_setupmethod
+    def template_global(self, name: t.Any = None) -> t.Any:
+        """Make a function callable from every template: ``@app.template_global`` or
+        ``@app.template_global("name")``."""
+        return _templating.decorator(self.add_template_global, name)
+
+    @_setupmethod
+    def add_template_global(self, f: t.Callable[..., t.Any], name: str | None = None) -> None:
+        """Make ``f`` the template global ``name`` (default: the function's name)."""
+        self.jinja_env.globals[name or f.__name__] = f
+
+    # responses
+
+    def make_response(self, rv: t.Any) -> Response:
+        """Turn a view's return value into a ``Response``.
+
+        Accepts a ``Response``, ``str``, ``bytes``, ``dict`` or ``list`` (as JSON), an iterator
+        (streamed), an ``HTTPException``, or a tuple ``(body, status, headers)``,
+        ``(body, status)`` or ``(body, headers)``.
+        """
+        return _responses.make_response(self, rv)
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response made with ``response_class``; ``erlen.redirect`` calls it."""
+        return _responses.redirect_response(location, code, self.response_class)
+
+    def make_aborter(self) -> Aborter:
+        """The object ``abort()`` calls for this app: an ``aborter_class`` instance, whose
+        ``mapping`` an app may extend with its own status codes."""
+        return self.aborter_class()
+
+    # Flask's steps of a request, for code that drives one by hand (a custom ``wsgi_app``,
+    # tests, extensions); the adapters run the same steps through ``app.dispatcher``.
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """``func`` callable from sync code (an ``async def`` runs on the thread's loop)."""
+        return adapt_sync(func)
+
+    def full_dispatch_request(self) -> Response:
+        """Handle the current request from start to end: the security checks, hooks, view,
+        error handlers and response processing, as the server adapters do. It ends the setup
+        phase, like a first request."""
+        return _dispatch.full_dispatch_request(self)
+
+    def preprocess_request(self) -> t.Any:
+        """Run the ``url_value_preprocessor`` functions and ``before_request`` hooks; the first
+        value a hook returns (which stands for the view's) or ``None``."""
+        return _dispatch.preprocess_request(self)
+
+    def dispatch_request(self) -> t.Any:
+        """Call the view of the current request (only the view: no hooks) and return what it
+        returned; a routing error is raised."""
+        return _dispatch.dispatch_request(self)
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the request's routing error; in debug mode, a redirect that would drop a
+        form's data is explained instead (``FormDataRoutingRedirect``)."""
+        _dispatch.raise_routing_exception(self, request)
+
+    def make_default_options_response(self) -> Response:
+        """The answer to an automatic ``OPTIONS`` request: ``Allow`` lists the path's methods."""
+        return _dispatch.make_default_options_response(self)
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` functions and ``after_request`` hooks on ``response``
+        and save the session."""
+        return _dispatch.process_response(self, response)
+
+    def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
+        """Turn a view's return value into the final response: ``make_response``, then
+        ``process_response``. Called for an error handler's value, a failure in the hooks is
+        logged and the response goes out as it is."""
+        return _dispatch.finalize_request(self, rv, from_error_handler)
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the current request's ``teardown_request`` functions."""
+        _dispatch.do_teardown_request(self, exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` functions, last registered first."""
+        _dispatch.do_teardown_appcontext(self, exc)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether the teardown functions should not see ``error`` (never, by default)."""
+        return False
+
+    # errors
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """What the registered error handlers make of ``e``: their return value, ``e`` itself
+        for an unhandled HTTP error; any other unhandled error is raised again."""
+        return _dispatch.handle_user_exception(self, e)
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        """The response an error handler registered for ``e`` makes, or ``e`` itself."""
+        return _dispatch.handle_http_exception(self, e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """The 500 response for an unhandled error: logged, with the app's 500 handler (or the
+        debug page in debug mode). Raises ``e`` again when exceptions propagate."""
+        return _dispatch.handle_exception(self, e)
+
+    def trap_http_exception(self, error: Exception) -> bool:
+        """Whether an HTTP error should propagate like any other exception (for debugging)."""
+        return _errors.trap_http_exception(self, error)
+
+    def log_exception(self, error: BaseException) -> None:
+        """Log an unhandled error, with its traceback, on ``app.logger``."""
+        _errors.log_exception(self, error)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Give each ``url_build_error_handlers`` function a chance; re-raise if none builds."""
+        return _errors.handle_url_build_error(self, error, endpoint, values)
+
+    def debug_page(self, error: BaseException, request: Request | None) -> Response | None:
+        """The page an unhandled error gets in debug mode, or None for the usual 500 page;
+        ``erlen.Erlen`` shows its debug page (``erlen.tools.debug``)."""
+        return None
+
+    # serving
+
+    @_setupmethod
+    def before_serving(self, f: F) -> F:
+        """Run ``f()`` (sync or async) once when an ASGI server starts, before any request; an
+        error in it makes the server refuse to start. An app context is pushed."""
+        self.before_serving_funcs.append(f)
+        return f
+
+    @_setupmethod
+    def after_serving(self, f: F) -> F:
+        """Run ``f()`` (sync or async) once when an ASGI server shuts down."""
+        self.after_serving_funcs.append(f)
+        return f

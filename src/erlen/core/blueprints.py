@@ -15,12 +15,12 @@ import os
 import typing as t
 from collections import defaultdict
 
+from erlen.core.commands import AppGroup
 from erlen.core.scaffold import Scaffold, _endpoint_from_view_func, _setupmethod
-from erlen.core.templating import _decorator
-from erlen.tools.cli import AppGroup
+from erlen.core.templating import decorator as _decorator
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
@@ -37,7 +37,7 @@ class BlueprintSetupState:
     def __init__(
         self,
         blueprint: Blueprint,
-        app: Erlen,
+        app: App,
         options: dict[str, t.Any],
         first_registration: bool,
     ) -> None:
@@ -169,7 +169,7 @@ class Blueprint(Scaffold):
         self.record(once)
 
     def make_setup_state(
-        self, app: Erlen, options: dict[str, t.Any], first_registration: bool = False
+        self, app: App, options: dict[str, t.Any], first_registration: bool = False
     ) -> BlueprintSetupState:
         """The state passed to recorded functions; override to use a subclass."""
         return BlueprintSetupState(self, app, options, first_registration)
@@ -183,7 +183,7 @@ class Blueprint(Scaffold):
             raise ValueError("Cannot register a blueprint on itself.")
         self._blueprints.append((blueprint, options))
 
-    def register(self, app: Erlen, options: dict[str, t.Any]) -> None:
+    def register(self, app: App, options: dict[str, t.Any]) -> None:
         """Register on ``app`` (``app.register_blueprint`` calls this): add the static route,
         copy the hooks and error handlers under the registered name, replay the recorded
         functions, then register the nested blueprints."""
@@ -214,7 +214,7 @@ class Blueprint(Scaffold):
         for blueprint, child_options in self._blueprints:
             blueprint.register(app, _child_options(state, blueprint, child_options, name))
 
-    def _merge_into(self, app: Erlen, name: str) -> None:
+    def _merge_into(self, app: App, name: str) -> None:
         """Copy this blueprint's hooks and handlers into the app's registries under ``name``."""
 
         def key(own: str | None) -> str:
@@ -237,7 +237,7 @@ class Blueprint(Scaffold):
             for own, funcs in mine.items():
                 apps[key(own)].extend(funcs)
 
-    def _register_commands(self, app: Erlen, name: str, options: dict[str, t.Any]) -> None:
+    def _register_commands(self, app: App, name: str, options: dict[str, t.Any]) -> None:
         """Add the blueprint's commands to ``app.cli``, grouped as ``cli_group`` says."""
         if not self.cli.commands:
             return

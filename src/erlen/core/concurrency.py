@@ -104,6 +104,11 @@ class ThreadPool:
             executor.shutdown(wait=False, cancel_futures=True)
 
 
+def adapt_sync(f: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """``f`` callable from sync code: an ``async def`` runs to its end on the thread's loop."""
+    return async_to_sync(f) if is_async_callable(f) else f
+
+
 def sync_to_async(pool: ThreadPool, func: t.Callable[..., R]) -> t.Callable[..., t.Awaitable[R]]:
     """Wrap a sync function so async code can await it (it runs in ``pool``)."""
 

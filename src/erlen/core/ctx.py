@@ -17,10 +17,12 @@ import typing as t
 from contextvars import Token
 from types import TracebackType
 
+from erlen.core import sessions as _sessions
+from erlen.core import signals as _signals
 from erlen.core.globals import _cv_context
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.core.sessions import SessionMixin
     from erlen.http.wrappers import Request
 
@@ -84,7 +86,7 @@ class AppContext:
 
     request: Request | None = None
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
         self._g: _AppCtxGlobals | None = None
         self._tokens: t.Sequence[Token[AppContext]] = ()
@@ -102,7 +104,7 @@ class AppContext:
 
     def push(self) -> None:
         self._tokens = [*self._tokens, _cv_context.set(self)]
-        self.app._on_app_context_pushed(self)
+        _app_context_signal(_signals.appcontext_pushed, self.app)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         if not self._tokens:
@@ -119,7 +121,7 @@ class AppContext:
                     f"Popped the wrong context ({_cv_context.get(None)!r} instead of {self!r})."
                 )
             _cv_context.reset(token)
-        self.app._on_app_context_popped(self)
+        _app_context_signal(_signals.appcontext_popped, self.app)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -147,8 +149,9 @@ class RequestContext(AppContext):
 
     request: Request
 
-    # One is created per request: only what every request sets is stored per instance; the
-    # rest starts as these class-level defaults and lands in __dict__ when a request sets it.
+    # PERF: one is created per request: only what every request sets is stored per instance;
+    # the rest starts as these class-level defaults and lands in __dict__ when a request sets
+    # it, instead of an __init__ that sets every field (benchmarks/instructions.py wsgi hello).
     __slots__ = ("__dict__", "request")
 
     _g = None
@@ -160,7 +163,7 @@ class RequestContext(AppContext):
     stream_holds = 0
     unhandled_error: BaseException | None = None
 
-    def __init__(self, app: Erlen, request: Request, session: SessionMixin | None = None) -> None:
+    def __init__(self, app: App, request: Request, session: SessionMixin | None = None) -> None:
         self.app = app
         self.request = request
         if session is not None:
@@ -172,7 +175,7 @@ class RequestContext(AppContext):
         session costs nothing and never sets a cookie)."""
         session = self._session
         if session is None:
-            session = self._session = self.app._open_session(self.request)
+            session = self._session = _sessions.open_session(self.app, self.request)
         return session
 
     @session.setter
@@ -183,7 +186,9 @@ class RequestContext(AppContext):
     def session_opened(self) -> bool:
         return self._session is not None
 
-    def _adopt_outer(self) -> None:
+    def adopt_outer(self) -> None:
+        """Share ``g`` with the app context already current for the same app (a request
+        context pushed inside ``with app.app_context():``), which then stays its owner."""
         outer = _cv_context.get(None)
         if outer is not None and outer.app is self.app:
             self._g = outer.g
@@ -191,10 +196,16 @@ class RequestContext(AppContext):
 
     def push(self) -> None:
         if not self._tokens:
-            self._adopt_outer()
+            self.adopt_outer()
         self._tokens = [*self._tokens, _cv_context.set(self)]
         if self.owns_app_context and len(self._tokens) == 1:
-            self.app._on_app_context_pushed(self)
+            _app_context_signal(_signals.appcontext_pushed, self.app)
+
+    def hold_token(self, token: Token[AppContext]) -> None:
+        """Take over ``token`` from a ``context_var.set(self)`` made outside ``push()``, so that
+        the next ``pop()`` resets it: how the test client keeps a request's context current
+        after the response (``preserve_context``) until it releases it."""
+        self._tokens = [*self._tokens, token]
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         if not self._tokens:
@@ -204,12 +215,12 @@ class RequestContext(AppContext):
             if last and not self.stream_holds:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                self.app._teardown(self, exc)
+                self.app.dispatcher.teardown(self, exc)
         finally:
             *self._tokens, token = self._tokens
             _cv_context.reset(token)
         if last and self.owns_app_context:
-            self.app._on_app_context_popped(self)
+            _app_context_signal(_signals.appcontext_popped, self.app)
 
     def copy(self) -> RequestContext:
         """A context for the same request, session and ``g``, to push in another thread."""
@@ -362,7 +373,8 @@ class _AsyncContextStream(t.Generic[G]):
             ctx.stream_holds -= 1
             try:
                 if ctx.stream_holds == 0:
-                    await ctx.app._thread_pool.run(ctx.app._teardown, ctx, exc)
+                    dispatcher = ctx.app.dispatcher
+                    await dispatcher.thread_pool.run(dispatcher.teardown, ctx, exc)
             finally:
                 _cv_context.reset(token)
 
@@ -411,6 +423,12 @@ class _ContextStream(t.Generic[G]):
             ctx.stream_holds -= 1
             try:
                 if ctx.stream_holds == 0:
-                    ctx.app._teardown(ctx, exc)
+                    ctx.app.dispatcher.teardown(ctx, exc)
             finally:
                 _cv_context.reset(token)
+
+
+def _app_context_signal(signal: t.Any, app: App) -> None:
+    """Send ``appcontext_pushed``/``appcontext_popped`` when some receiver listens."""
+    if _signals.lifecycle.active:
+        _signals.send(signal, app)

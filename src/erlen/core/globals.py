@@ -5,6 +5,13 @@ app context). Every name here is a proxy that reads that variable on each use, s
 "the one for the work being done now", in whichever thread or task that is. Used where no context
 is active, a proxy raises ``RuntimeError`` naming the context that is missing and how to get one.
 This module holds no other state and never creates a context itself.
+
+The layers above the core (security, backends, adapters, tools) use only the public names:
+``context_var`` (the variable itself: adapters ``set`` and ``reset`` it around a request; others
+read it with ``context_var.get(None)``), ``require_app_context`` and ``require_request_context``
+(the current context, or the ``RuntimeError`` a proxy would raise). The ``_``-names stay for the
+core's own use and for Flask extensions (``_cv_app``, ``_cv_request``); never import them from
+another folder.
 """
 
 from __future__ import annotations
@@ -13,23 +20,29 @@ import typing as t
 from contextvars import ContextVar
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.adapters.websocket import WebSocket
+    from erlen.core.app import App
     from erlen.core.ctx import AppContext, RequestContext, _AppCtxGlobals
     from erlen.core.sessions import SessionMixin
-    from erlen.core.websocket import WebSocket
     from erlen.http.wrappers import Request
 
 __all__ = [
     "app_ctx",
+    "context_var",
     "current_app",
     "g",
     "request",
     "request_ctx",
+    "require_app_context",
+    "require_request_context",
     "session",
     "websocket",
 ]
 
 _cv_context: ContextVar[AppContext] = ContextVar("erlen.context")
+#: The one context variable, under its public name: the same object as ``_cv_context``, so using
+#: it costs nothing more. An adapter does ``token = context_var.set(ctx)`` ... ``reset(token)``.
+context_var = _cv_context
 
 _NO_APP = """\
 Working outside of application context.
@@ -47,21 +60,28 @@ scripts), wrap code started from a view with `copy_current_request_context`, or 
 code needs as an argument."""
 
 
-def _app_ctx(name: str) -> AppContext:
+def require_app_context(name: str) -> AppContext:
+    """The current app (or request) context; ``RuntimeError`` naming ``name`` when none is."""
     ctx = _cv_context.get(None)
     if ctx is None:
         raise RuntimeError(_NO_APP.format(name=name))
     return ctx
 
 
-def _request_ctx(name: str) -> RequestContext:
+def require_request_context(name: str) -> RequestContext:
+    """The current request context; ``RuntimeError`` naming ``name`` outside a request."""
     ctx = _cv_context.get(None)
     if ctx is None or ctx.request is None:
         raise RuntimeError(_NO_REQUEST.format(name=name))
     return ctx  # type: ignore[return-value]
 
 
-def _find_app() -> Erlen:
+# The core's own short names for the two, kept for the modules that already use them.
+_app_ctx = require_app_context
+_request_ctx = require_request_context
+
+
+def _find_app() -> App:
     return _app_ctx("current_app").app
 
 
@@ -76,15 +96,14 @@ def _find_request() -> Request:
 
 
 def _find_websocket() -> WebSocket:
-    from erlen.core.websocket import WebSocket
-
     ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx.request, WebSocket):
+    # The WebSocket class is the ASGI adapter's (erlen.adapters.websocket); it says what it is.
+    if ctx is None or not getattr(ctx.request, "is_websocket", False):
         raise RuntimeError(
             "Working outside of a WebSocket context.\n\nThis code used `websocket`, which exists"
             " only inside a handler registered with `@app.websocket(...)` and served over ASGI."
         )
-    return ctx.request
+    return t.cast("WebSocket", ctx.request)
 
 
 def _find_session() -> SessionMixin:
@@ -227,7 +246,7 @@ class _ContextProxy:
         return str(self._find())
 
 
-current_app: Erlen = t.cast("Erlen", _ContextProxy(_find_app, "current_app"))
+current_app: App = t.cast("App", _ContextProxy(_find_app, "current_app"))
 g: _AppCtxGlobals = t.cast("_AppCtxGlobals", _ContextProxy(_find_g, "g"))
 request: Request = t.cast("Request", _ContextProxy(_find_request, "request"))
 session: SessionMixin = t.cast("SessionMixin", _ContextProxy(_find_session, "session"))

@@ -6,19 +6,26 @@ docstring which context it needs. Nothing here keeps state.
 
 from __future__ import annotations
 
+import os
 import typing as t
 from urllib.parse import quote
 
-from markupsafe import escape
-
+# Flask's ``flask.helpers`` exports stream_with_context, get_root_path and get_template_attribute
+# too; the modules named own them.
+from erlen.core.ctx import stream_with_context
 from erlen.core.globals import _cv_context, _request_ctx, current_app
+from erlen.core.responses import redirect_response
+from erlen.core.scaffold import get_root_path
 from erlen.core.sendfile import send_file as send_file
 from erlen.core.sendfile import send_from_directory as send_from_directory
+from erlen.core.signals import message_flashed
+from erlen.core.templating import get_template_attribute
 from erlen.http.exceptions import abort as _abort
 from erlen.http.routing import BuildError
+from erlen.http.wrappers import Response as DefaultResponse
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.http.wrappers import Response
 
 __all__ = [
@@ -41,7 +48,6 @@ __all__ = [
 ]
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
-_LOCATION_SAFE = "/:?#[]@!$&'()*+,;=%~"
 
 
 def url_for(
@@ -72,7 +78,7 @@ def url_for(
 
 
 def build_url(
-    app: Erlen,
+    app: App,
     endpoint: str,
     anchor: str | None,
     method: str | None,
@@ -91,7 +97,7 @@ def build_url(
         root_path = request.root_path
         host = request.host
         url_scheme = request.scheme
-        current_subdomain = app._subdomain(request)
+        current_subdomain = app.dispatcher.subdomain(request)
     else:
         endpoint = endpoint.lstrip(".")
         server_name = app.config["SERVER_NAME"]
@@ -132,20 +138,28 @@ def build_url(
     return url
 
 
-def _redirect(location: str, code: int, response_class: type[Response]) -> Response:
-    if any(char in location for char in "\r\n\0"):
-        raise ValueError("A redirect target may not contain CR, LF or NUL characters.")
-    target = quote(location, safe=_LOCATION_SAFE)
-    html = escape(target)
-    body = (
-        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n"
-        "<h1>Redirecting...</h1>\n"
-        f'<p>You should be redirected automatically to the target URL: <a href="{html}">'
-        f"{html}</a>. If not, click the link.\n"
-    )
-    response = response_class(body, code, mimetype="text/html")
-    response.headers.set("Location", target)
-    return response
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def env_setting(name: str) -> str | None:
+    """``ERLEN_<name>``, else ``FLASK_<name>``, from the environment."""
+    value = os.environ.get(f"ERLEN_{name}")
+    return os.environ.get(f"FLASK_{name}") if value is None else value
+
+
+def get_debug_flag() -> bool:
+    """Whether ``ERLEN_DEBUG`` (else ``FLASK_DEBUG``) asks for debug mode: ``1``, ``true``,
+    ``yes`` or ``on``. Any other value is off, so a typo never turns the debug page on."""
+    return (env_setting("DEBUG") or "").lower() in _TRUE
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether ``.env`` files should be loaded: ``default``, unless ``ERLEN_SKIP_DOTENV`` (else
+    ``FLASK_SKIP_DOTENV``) is set to a true value."""
+    skip = env_setting("SKIP_DOTENV")
+    if not skip:
+        return default
+    return skip.lower() not in _TRUE
 
 
 def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
@@ -158,11 +172,7 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     ctx = _cv_context.get(None)
     if Response is None and ctx is not None:
         return ctx.app.redirect(location, code)
-    if Response is None:
-        from erlen.http.wrappers import Response as default_response_class
-
-        Response = default_response_class
-    return _redirect(location, code, Response)
+    return redirect_response(location, code, Response or DefaultResponse)
 
 
 def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
@@ -193,8 +203,6 @@ def flash(message: str, category: str = "message") -> None:
     flashes = session.get("_flashes", [])
     flashes.append((category, message))
     session["_flashes"] = flashes
-    from erlen.core.signals import message_flashed
-
     if message_flashed.receivers:
         app = ctx.app
         message_flashed.send(
@@ -220,11 +228,3 @@ def get_flashed_messages(
     if not with_categories:
         return [pair[1] for pair in flashes]
     return flashes
-
-
-# Flask's ``flask.helpers`` exports these too; the modules named own them.
-from erlen.core.ctx import stream_with_context as stream_with_context  # noqa: E402
-from erlen.core.scaffold import get_root_path as get_root_path  # noqa: E402
-from erlen.core.templating import get_template_attribute as get_template_attribute  # noqa: E402
-from erlen.tools.cli import get_debug_flag as get_debug_flag  # noqa: E402
-from erlen.tools.cli import get_load_dotenv as get_load_dotenv  # noqa: E402

@@ -16,7 +16,7 @@ import typing as t
 from erlen.core.globals import _cv_context
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
 
 __all__ = ["create_logger", "default_handler", "has_level_handler", "wsgi_errors_stream"]
 
@@ -26,12 +26,11 @@ class _ErrorsStream:
 
     def _get_current_object(self) -> t.TextIO:
         ctx = _cv_context.get(None)
-        request = getattr(ctx, "request", None)
-        environ = getattr(request, "environ", None)
-        if environ is not None:
-            stream = environ.get("wsgi.errors")
-            if stream is not None:
-                return t.cast(t.TextIO, stream)
+        # A request from a WSGI server offers the server's error stream (``wsgi.errors``) as
+        # ``errors_stream`` (erlen.adapters.wsgi); the core never reads the environ itself.
+        stream = getattr(getattr(ctx, "request", None), "errors_stream", None)
+        if stream is not None:
+            return t.cast(t.TextIO, stream)
         return sys.stderr
 
     def write(self, text: str) -> int:
@@ -69,7 +68,7 @@ def has_level_handler(logger: logging.Logger) -> bool:
     return False
 
 
-def create_logger(app: Erlen) -> logging.Logger:
+def create_logger(app: App) -> logging.Logger:
     """The app's logger (``logging.getLogger(app.name)``), given ``default_handler`` when no
     handler would show its records, and the DEBUG level in debug mode when it has none."""
     logger = logging.getLogger(app.name)

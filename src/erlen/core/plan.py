@@ -5,7 +5,8 @@ hooks, ``after_request`` hooks and ``teardown_request`` functions that apply to 
 (the app's and those of every blueprint it is nested in), with each callable adapted once for the
 mode it runs in: all sync (nothing awaited) or all awaitable. The app builds plans lazily on the
 first request to each endpoint; the setup is frozen by then, so a plan never goes stale. This
-module only reads the app's registries.
+module only reads the app's registries; what the security layer decides per view (cross-origin
+protection, body limits) it asks the app's gates (``security/gates.py``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from __future__ import annotations
 import inspect
 import typing as t
 
-from erlen.core.concurrency import is_async_callable
+from erlen.core.concurrency import adapt_sync, is_async_callable
 from erlen.http.wrappers import Request
-from erlen.security.bodies import merged
-from erlen.security.origin import is_exempt
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
 
 
-class _Plan:
+__all__ = ["Plan", "blueprint_names"]
+
+
+class Plan:
     """Everything one endpoint needs per request, computed once per mode."""
 
     __slots__ = (
@@ -43,13 +45,14 @@ class _Plan:
         "view",
     )
 
-    def __init__(self, app: Erlen, endpoint: str | None, awaits: bool) -> None:
+    def __init__(self, app: App, endpoint: str | None, awaits: bool) -> None:
         self.endpoint = endpoint
         self.awaits = awaits
-        names = _blueprint_names(endpoint)
+        names = blueprint_names(endpoint)
         outer_first: tuple[str | None, ...] = (None, *reversed(names))
         inner_first: tuple[str | None, ...] = (*names, None)
-        adapt = app._adapt_async if awaits else app._adapt_sync
+        dispatcher = app.dispatcher
+        adapt = dispatcher.adapt_async if awaits else adapt_sync
         self.blueprints = names
         self.preprocessors = tuple(
             f for name in outer_first for f in app.url_value_preprocessors.get(name, ())
@@ -63,7 +66,7 @@ class _Plan:
             for f in reversed(app.after_request_funcs.get(name, ()))
         )
         self.teardown = tuple(
-            app._adapt_sync(f)
+            adapt_sync(f)
             for name in inner_first
             for f in reversed(app.teardown_request_funcs.get(name, ()))
         )
@@ -71,7 +74,7 @@ class _Plan:
         self.view = adapt(self.raw_view) if self.raw_view is not None else None
         self.request_arg = _request_parameter(self.raw_view)
         #: The view's own body limits (``@body_limits``), or None for the app's.
-        self.body_limits = merged(app._limits, self.raw_view)
+        self.body_limits = dispatcher.gates.body_limits(dispatcher.limits, self.raw_view)
         self.auto_options = False
         hooks = [
             f
@@ -86,7 +89,7 @@ class _Plan:
         #: No view and no hooks (a routing error): nothing that could block runs.
         self.no_user_code = not hooks and not self.preprocessors
         #: Unsafe requests to this endpoint pass the cross-origin and CSRF checks.
-        self.protect = app._gates.checks_unsafe_requests and not is_exempt(self.raw_view)
+        self.protect = dispatcher.gates.protects(self.raw_view)
 
 
 def _request_parameter(view: t.Callable[..., t.Any] | None) -> str | None:
@@ -115,7 +118,7 @@ def _request_parameter(view: t.Callable[..., t.Any] | None) -> str | None:
     return None
 
 
-def _blueprint_names(endpoint: str | None) -> list[str]:
+def blueprint_names(endpoint: str | None) -> list[str]:
     if endpoint is None or "." not in endpoint:
         return []
     names = []

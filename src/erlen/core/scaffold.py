@@ -15,6 +15,8 @@ import typing as t
 from collections import defaultdict
 from functools import cached_property
 
+from erlen.core import sendfile as _sendfile
+from erlen.core.concurrency import is_async_callable
 from erlen.http.exceptions import HTTPException, default_exceptions
 
 if t.TYPE_CHECKING:
@@ -166,15 +168,11 @@ class Scaffold:
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds browsers may cache ``filename`` (None: revalidate each time); by default
         ``SEND_FILE_MAX_AGE_DEFAULT``. Override it to cache some files longer."""
-        from erlen.core.sendfile import get_send_file_max_age
-
-        return get_send_file_max_age()
+        return _sendfile.get_send_file_max_age()
 
     def send_static_file(self, filename: str) -> Response:
         """The view of the ``static`` endpoint: ``filename`` from ``static_folder``."""
-        from erlen.core.sendfile import send_static_file
-
-        return send_static_file(self, filename)
+        return _sendfile.send_static_file(self, filename)
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
@@ -225,8 +223,6 @@ class Scaffold:
         ``websocket`` context local, or a parameter annotated ``WebSocket``."""
 
         def decorator(f: T_route) -> T_route:
-            from erlen.core.concurrency import is_async_callable
-
             if not is_async_callable(f):
                 raise TypeError(
                     f"The WebSocket handler {f.__name__!r} must be an 'async def' function."

@@ -2,10 +2,12 @@
 
 This module owns everything between "serve this file" and a ``Response``: the mimetype, the
 ``Content-Disposition`` name, the validators (``ETag``, ``Last-Modified``), caching headers, and
-the answer to conditional and range requests (304, 206, 412, 416) that ``Response.make_conditional``
-delegates to. It reads the current request and app through the context, and only their headers
-and config; it never writes to a server. The body is a ``FileBody`` that reads the file in chunks
-and closes it when the response is closed (or fully read), so no descriptor outlives a request.
+the answer to conditional and range requests (304, 206, 412, 416), which it asks of
+``erlen.http.wrappers.conditional`` (the HTTP rules, shared with ``Response.make_conditional``).
+It reads the current request and app through the context, and only their headers and config; it
+never writes to a server. The body is an ``erlen.http.wrappers.file_body.FileBody`` that reads the
+file in chunks and closes it when the response is closed (or fully read), so no descriptor
+outlives a request.
 
 Security rule: a path from a client goes through ``send_from_directory``, which answers 404 for
 anything that would leave the directory. ``safe_join`` checks the path's text (``..``, absolute
@@ -32,24 +34,21 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from erlen.core.globals import _cv_context
-from erlen.http import http_date, parse_date, parse_etags, quote_etag, unquote_etag
+from erlen.http import http_date, quote_etag
 from erlen.http.datastructures import Headers
 from erlen.http.exceptions import NotFound, RequestedRangeNotSatisfiable
 from erlen.http.wrappers import Response
+from erlen.http.wrappers.conditional import evaluate_conditional, make_conditional
+from erlen.http.wrappers.file_body import CHUNK_SIZE, FileBody
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.core.scaffold import Scaffold
     from erlen.http.wrappers import Request
 
-#: Bytes read from the file per chunk of the body.
-CHUNK_SIZE = 64 * 1024
-
 MaxAge = int | timedelta | t.Callable[[str | None], "int | timedelta | None"] | None
-_HeaderGetter = t.Callable[[str], "str | None"]
 
 _DRIVE_RE = re.compile(r"[A-Za-z]:")
-_DIGITS_RE = re.compile(r"[0-9]{1,30}")
 # RFC 5987 attr-char besides letters and digits: what needs no percent-encoding in filename*.
 _ATTR_CHAR_SAFE = "!#$&+-.^_`|~"
 # Characters kept out of the filename= fallback: control characters, the quote and backslash
@@ -60,37 +59,6 @@ _WINDOWS_DEVICES = frozenset(
     {"AUX", "CON", "CONIN$", "CONOUT$", "NUL", "PRN"}
     | {f"{kind}{n}" for kind in ("COM", "LPT") for n in "123456789¹²³"}
 )
-
-
-class FileBody:
-    """A response body that reads a binary file in chunks of ``CHUNK_SIZE``, at most ``length``
-    bytes when given, and closes the file at the end of the data or when the response closes."""
-
-    __slots__ = ("_remaining", "chunk_size", "file")
-
-    def __init__(
-        self, file: t.IO[bytes], length: int | None = None, chunk_size: int = CHUNK_SIZE
-    ) -> None:
-        self.file = file
-        self._remaining = length
-        self.chunk_size = chunk_size
-
-    def __iter__(self) -> FileBody:
-        return self
-
-    def __next__(self) -> bytes:
-        remaining = self._remaining
-        size = self.chunk_size if remaining is None else min(self.chunk_size, remaining)
-        data = self.file.read(size) if size > 0 else b""
-        if not data:
-            self.file.close()
-            raise StopIteration
-        if remaining is not None:
-            self._remaining = remaining - len(data)
-        return data
-
-    def close(self) -> None:
-        self.file.close()
 
 
 class _NameMissing(ValueError, TypeError):
@@ -205,7 +173,7 @@ def send_file(
     304, 412, 206 or 416 answers. A relative path is relative to the app's ``root_path``.
     """
     ctx = _cv_context.get(None)
-    app: Erlen | None = ctx.app if ctx is not None else None
+    app: App | None = ctx.app if ctx is not None else None
     request: Request | None = ctx.request if ctx is not None else None
     path: str | None = None
     file: t.IO[bytes] | None = None
@@ -350,208 +318,6 @@ def _quote_if_needed(value: str) -> str:
     return value if _TOKEN_RE.fullmatch(value) else f'"{value}"'
 
 
-# conditional requests
-
-
-def make_conditional(
-    response: Response,
-    request_or_environ: Request | dict[str, t.Any],
-    accept_ranges: bool | str = False,
-    complete_length: int | None = None,
-) -> Response:
-    """Answer a GET or HEAD request's preconditions and ``Range`` from the response's ``ETag``
-    and ``Last-Modified``: 304 Not Modified, 412 Precondition Failed, or 206 Partial Content with
-    the requested part of the body (``accept_ranges`` enables ranges; ``complete_length`` is the
-    body's full size, taken from an in-memory body when not given). An unsatisfiable range
-    raises ``RequestedRangeNotSatisfiable`` (416). Other methods leave the response as it is."""
-    if isinstance(request_or_environ, dict):
-        method = str(request_or_environ.get("REQUEST_METHOD", "GET")).upper()
-        header = _environ_header_getter(request_or_environ)
-    else:
-        method = request_or_environ.received_method
-        header = request_or_environ.headers.get
-    body = response.response
-    if accept_ranges and complete_length is None and isinstance(body, list):
-        complete_length = len(response.get_data())
-    span = evaluate_conditional(response, method, header, accept_ranges, complete_length)
-    if span is not None:
-        _slice_body(response, *span)
-    elif response.status_code == 412:
-        _discard_body(response)
-    return response
-
-
-def _environ_header_getter(environ: dict[str, t.Any]) -> _HeaderGetter:
-    def header(name: str) -> str | None:
-        value = environ.get("HTTP_" + name.upper().replace("-", "_"))
-        return value if value is None else str(value)
-
-    return header
-
-
-def evaluate_conditional(
-    response: Response,
-    method: str,
-    header: _HeaderGetter,
-    accept_ranges: bool | str,
-    complete_length: int | None,
-) -> tuple[int, int] | None:
-    """Set the status and headers a conditional request calls for, in RFC 9110's order
-    (``If-Match`` / ``If-Unmodified-Since``, then ``If-None-Match`` / ``If-Modified-Since``, then
-    ``Range`` with ``If-Range``). Returns ``(start, stop)`` when the body must be cut to a range;
-    the caller cuts it. Raises ``RequestedRangeNotSatisfiable`` for a range past the end."""
-    if method not in ("GET", "HEAD"):
-        return None
-    headers = response.headers
-    etag, weak = unquote_etag(headers.get("ETag"))
-    last_modified = parse_date(headers.get("Last-Modified"))
-    status = _precondition_status(header, etag, bool(weak), last_modified)
-    if status is not None:
-        response.status_code = status
-        if status == 412:
-            headers.set("Content-Length", "0")
-        return None
-    if not accept_ranges:
-        return None
-    headers.set("Accept-Ranges", "bytes" if accept_ranges is True else accept_ranges)
-    range_header = header("Range")
-    # Ranges are defined for GET only; HEAD answers as for the whole body.
-    if range_header is None or method != "GET" or not complete_length:
-        return None
-    if_range = header("If-Range")
-    if if_range is not None and not _if_range_matches(if_range, etag, bool(weak), last_modified):
-        return None
-    span = _parse_byte_range(range_header, complete_length)
-    if span is None:
-        return None
-    start, stop = span
-    response.status_code = 206
-    headers.set("Content-Range", f"bytes {start}-{stop - 1}/{complete_length}")
-    headers.set("Content-Length", str(stop - start))
-    return span
-
-
-def _precondition_status(
-    header: _HeaderGetter, etag: str | None, weak: bool, last_modified: datetime | None
-) -> int | None:
-    if_match = parse_etags(header("If-Match"))
-    if if_match:
-        # Strong comparison: a weak ETag never satisfies If-Match.
-        if not (if_match.star_tag or (etag is not None and not weak and if_match.is_strong(etag))):
-            return 412
-    else:
-        since = parse_date(header("If-Unmodified-Since"))
-        if since is not None and last_modified is not None and last_modified > since:
-            return 412
-    if_none_match = parse_etags(header("If-None-Match"))
-    if if_none_match:
-        # If-None-Match wins over If-Modified-Since, and compares weakly.
-        if if_none_match.star_tag or (etag is not None and if_none_match.contains_weak(etag)):
-            return 304
-        return None
-    since = parse_date(header("If-Modified-Since"))
-    if since is not None and last_modified is not None and last_modified <= since:
-        return 304
-    return None
-
-
-def _if_range_matches(
-    value: str, etag: str | None, weak: bool, last_modified: datetime | None
-) -> bool:
-    """Whether the representation the client holds (an ETag, compared strongly, or an exact
-    ``Last-Modified`` date) is the current one, so a part of it may be sent."""
-    value = value.strip()
-    if value.startswith(('"', "W/", "w/")):
-        tag, tag_weak = unquote_etag(value)
-        return not (tag_weak or weak) and etag is not None and tag == etag
-    date = parse_date(value)
-    return date is not None and last_modified is not None and date == last_modified
-
-
-def _parse_byte_range(value: str, length: int) -> tuple[int, int] | None:
-    """``(start, stop)`` for a single ``bytes=`` range of a body of ``length`` bytes.
-
-    A header this cannot use (another unit, several ranges, bad syntax) gives None: RFC 9110
-    lets a server ignore it and send the whole body, which every client handles. (Werkzeug
-    answers 416 instead.) A well-formed range that starts past the end raises 416.
-    """
-    unit, eq, spec = value.partition("=")
-    if not eq or unit.strip().lower() != "bytes" or "," in spec:
-        return None
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or (first and not _DIGITS_RE.fullmatch(first)):
-        return None
-    if last and not _DIGITS_RE.fullmatch(last):
-        return None
-    if not first:
-        if not last:
-            return None
-        suffix = int(last)
-        if suffix == 0:
-            raise RequestedRangeNotSatisfiable(length)
-        return max(length - suffix, 0), length
-    start = int(first)
-    stop = length
-    if last:
-        end = int(last)
-        if end < start:
-            return None
-        stop = min(end + 1, length)
-    if start >= length:
-        raise RequestedRangeNotSatisfiable(length)
-    return start, stop
-
-
-def _slice_body(response: Response, start: int, stop: int) -> None:
-    body = response.response
-    if isinstance(body, FileBody):
-        body.file.seek(start)
-        body._remaining = stop - start
-    elif isinstance(body, list):
-        response.response = [response.get_data()[start:stop]]
-    else:
-        response.response = _SlicedBody(body, start, stop)
-
-
-def _discard_body(response: Response) -> None:
-    close = getattr(response.response, "close", None)
-    if close is not None:
-        close()
-    response.response = []
-
-
-class _SlicedBody:
-    """Bytes ``start`` to ``stop`` of a streamed body; closing it closes the stream."""
-
-    __slots__ = ("_body", "_iterator", "_start", "_stop")
-
-    def __init__(self, body: t.Iterable[bytes], start: int, stop: int) -> None:
-        self._body = body
-        self._start = start
-        self._stop = stop
-        self._iterator = self._slice()
-
-    def _slice(self) -> t.Iterator[bytes]:
-        position = 0
-        for chunk in self._body:
-            data = chunk.encode() if isinstance(chunk, str) else chunk
-            end = position + len(data)
-            if end > self._start:
-                yield data[max(self._start - position, 0) : self._stop - position]
-            position = end
-            if position >= self._stop:
-                return
-
-    def __iter__(self) -> t.Iterator[bytes]:
-        return self._iterator
-
-    def close(self) -> None:
-        close = getattr(self._body, "close", None)
-        if close is not None:
-            close()
-
-
 # static files
 
 
@@ -578,7 +344,7 @@ def send_static_file(scaffold: Scaffold, filename: str) -> Response:
     return send_from_directory(folder, filename, max_age=max_age)
 
 
-def add_static_route(app: Erlen, static_host: str | None, host_matching: bool) -> None:
+def add_static_route(app: App, static_host: str | None, host_matching: bool) -> None:
     """Register ``<static_url_path>/<path:filename>`` as the ``static`` endpoint, as Flask does
     when the app has a static folder (whether or not the folder exists yet)."""
     if bool(static_host) != host_matching:

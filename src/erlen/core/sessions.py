@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from erlen.json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.core.ctx import RequestContext
     from erlen.http.wrappers import Request, Response
 
@@ -35,6 +35,7 @@ __all__ = [
     "SessionInterface",
     "SessionMixin",
     "TaggedJSONSerializer",
+    "add_vary_cookie",
     "key_is_weak",
     "open_session",
     "save_session",
@@ -149,32 +150,32 @@ class SessionInterface:
     null_session_class: type[NullSession] = NullSession
     pickle_based = False
 
-    def make_null_session(self, app: Erlen) -> NullSession:
+    def make_null_session(self, app: App) -> NullSession:
         return self.null_session_class()
 
     def is_null_session(self, obj: object) -> bool:
         return isinstance(obj, self.null_session_class)
 
-    def get_cookie_name(self, app: Erlen) -> str:
+    def get_cookie_name(self, app: App) -> str:
         name = t.cast(str, app.config["SESSION_COOKIE_NAME"])
         if app.config.get("SESSION_COOKIE_HOST_PREFIX") and not name.startswith("__Host-"):
             name = f"__Host-{name}"
         return name
 
-    def get_cookie_domain(self, app: Erlen) -> str | None:
+    def get_cookie_domain(self, app: App) -> str | None:
         if app.config.get("SESSION_COOKIE_HOST_PREFIX"):
             return None  # a __Host- cookie must not name a domain
         return t.cast("str | None", app.config["SESSION_COOKIE_DOMAIN"])
 
-    def get_cookie_path(self, app: Erlen) -> str:
+    def get_cookie_path(self, app: App) -> str:
         if app.config.get("SESSION_COOKIE_HOST_PREFIX"):
             return "/"  # a __Host- cookie must be for the whole site
         return t.cast(str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"])
 
-    def get_cookie_httponly(self, app: Erlen) -> bool:
+    def get_cookie_httponly(self, app: App) -> bool:
         return bool(app.config["SESSION_COOKIE_HTTPONLY"])
 
-    def get_cookie_secure(self, app: Erlen, request: Request | None = None) -> bool:
+    def get_cookie_secure(self, app: App, request: Request | None = None) -> bool:
         """``SESSION_COOKIE_SECURE``; when it is None (the default), Secure on HTTPS requests."""
         secure = app.config["SESSION_COOKIE_SECURE"]
         if app.config.get("SESSION_COOKIE_HOST_PREFIX"):
@@ -183,25 +184,25 @@ class SessionInterface:
             return request is not None and request.is_secure
         return bool(secure)
 
-    def get_cookie_samesite(self, app: Erlen) -> str | None:
+    def get_cookie_samesite(self, app: App) -> str | None:
         return t.cast("str | None", app.config["SESSION_COOKIE_SAMESITE"])
 
-    def get_cookie_partitioned(self, app: Erlen) -> bool:
+    def get_cookie_partitioned(self, app: App) -> bool:
         return bool(app.config["SESSION_COOKIE_PARTITIONED"])
 
-    def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
+    def get_expiration_time(self, app: App, session: SessionMixin) -> datetime | None:
         if session.permanent:
             return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
-    def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:
+    def should_set_cookie(self, app: App, session: SessionMixin) -> bool:
         """Set the cookie when the session changed, or, for a permanent session with
         ``SESSION_REFRESH_EACH_REQUEST``, on every request (to move its expiry forward)."""
         return session.modified or (
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    def cookie_options(self, app: Erlen, request: Request | None = None) -> dict[str, t.Any]:
+    def cookie_options(self, app: App, request: Request | None = None) -> dict[str, t.Any]:
         """The session cookie's attributes, as ``set_cookie`` and ``delete_cookie`` take them."""
         return {
             "domain": self.get_cookie_domain(app),
@@ -214,7 +215,7 @@ class SessionInterface:
 
     def set_session_cookie(
         self,
-        app: Erlen,
+        app: App,
         response: Response,
         value: str,
         session: SessionMixin,
@@ -227,19 +228,19 @@ class SessionInterface:
             expires=self.get_expiration_time(app, session),
             **self.cookie_options(app, request),
         )
-        _add_vary_cookie(response)
+        add_vary_cookie(response)
 
     def delete_session_cookie(
-        self, app: Erlen, response: Response, request: Request | None = None
+        self, app: App, response: Response, request: Request | None = None
     ) -> None:
         """Tell the browser to forget the session cookie."""
         response.delete_cookie(self.get_cookie_name(app), **self.cookie_options(app, request))
-        _add_vary_cookie(response)
+        add_vary_cookie(response)
 
-    def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
+    def open_session(self, app: App, request: Request) -> SessionMixin | None:
         raise NotImplementedError
 
-    def save_session(self, app: Erlen, session: SessionMixin, response: Response) -> None:
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         raise NotImplementedError
 
 
@@ -266,7 +267,7 @@ class SecureCookieSessionInterface(SessionInterface):
     serializer = session_json_serializer
     session_class = SecureCookieSession
 
-    def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
+    def get_signing_serializer(self, app: App) -> URLSafeTimedSerializer | None:
         """The signer for this app's cookies, or None (a null session) without a key.
 
         Outside debug and testing a weak ``SECRET_KEY``, or a weak key in
@@ -316,7 +317,7 @@ class SecureCookieSessionInterface(SessionInterface):
         mac.update(self.salt.encode())
         return mac.digest()
 
-    def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: App, request: Request) -> SecureCookieSession | None:
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
@@ -337,10 +338,10 @@ class SecureCookieSessionInterface(SessionInterface):
         return self.session_class(data)
 
     def save_session(
-        self, app: Erlen, session: SessionMixin, response: Response, request: Request | None = None
+        self, app: App, session: SessionMixin, response: Response, request: Request | None = None
     ) -> None:
         if session.accessed:
-            _add_vary_cookie(response)
+            add_vary_cookie(response)
         if not session:
             if session.modified:
                 self.delete_session_cookie(app, response, request)
@@ -377,12 +378,12 @@ def _running_a_test() -> bool:
     return "PYTEST_CURRENT_TEST" in os.environ
 
 
-def weak_keys_allowed(app: Erlen) -> bool:
+def weak_keys_allowed(app: App) -> bool:
     """Whether weak keys are allowed: in debug mode, with ``TESTING`` and under pytest."""
     return app.debug or app.testing or _running_a_test()
 
 
-def signing_key(app: Erlen) -> str | bytes | None:
+def signing_key(app: App) -> str | bytes | None:
     """The key to sign cookies with, after the safety checks described in
     ``SecureCookieSessionInterface.get_signing_serializer``."""
     key = app.secret_key
@@ -410,7 +411,7 @@ def signing_key(app: Erlen) -> str | bytes | None:
     return key
 
 
-def verification_keys(app: Erlen) -> list[str | bytes] | None:
+def verification_keys(app: App) -> list[str | bytes] | None:
     """The keys that verify a signature: ``SECRET_KEY_FALLBACKS`` and then the signing key,
     which signs (itsdangerous's order, oldest first), or None when there is no key.
 
@@ -440,7 +441,12 @@ def verification_keys(app: Erlen) -> list[str | bytes] | None:
     return [*fallbacks, key]
 
 
-def _add_vary_cookie(response: Response) -> None:
+def add_vary_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the response's ``Vary`` header (once): its body depends on the session.
+
+    Every session interface calls this when it reads or writes the session cookie, so a cache
+    never serves one visitor's page to another.
+    """
     vary = response.headers.get("Vary")
     if vary is None:
         response.headers.set("Vary", "Cookie")
@@ -448,7 +454,7 @@ def _add_vary_cookie(response: Response) -> None:
         response.headers.set("Vary", f"{vary}, Cookie")
 
 
-def open_session(app: Erlen, request: Request) -> SessionMixin:
+def open_session(app: App, request: Request) -> SessionMixin:
     """The session for ``request`` (a null session when the interface cannot open one)."""
     interface = app.session_interface
     session = interface.open_session(app, request)
@@ -457,7 +463,7 @@ def open_session(app: Erlen, request: Request) -> SessionMixin:
     return session
 
 
-def save_session(app: Erlen, ctx: RequestContext, response: Response) -> None:
+def save_session(app: App, ctx: RequestContext, response: Response) -> None:
     interface = app.session_interface
     session = ctx.session
     if interface.is_null_session(session):

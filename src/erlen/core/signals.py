@@ -19,7 +19,7 @@ import typing as t
 from blinker import ANY, NamedSignal, Namespace, Signal
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -97,22 +97,22 @@ appcontext_popped = _lifecycle_signal("appcontext-popped", "(app) when an app co
 message_flashed = _signals.signal("message-flashed")
 
 
-def send(signal: Signal, app: Erlen, **kwargs: t.Any) -> None:
+def send(signal: Signal, app: App, **kwargs: t.Any) -> None:
     """Send from sync code; an ``async def`` receiver runs on the thread's event loop."""
     if not signal.receivers:
         return
-    signal.send(app, _async_wrapper=app._adapt_sync, **kwargs)
+    signal.send(app, _async_wrapper=app.ensure_sync, **kwargs)
 
 
-async def send_async(signal: Signal, app: Erlen, **kwargs: t.Any) -> None:
+async def send_async(signal: Signal, app: App, **kwargs: t.Any) -> None:
     """Send from the event loop; a sync receiver runs in the thread pool, as sync hooks do."""
     if not signal.receivers:
         return
-    wrapper = t.cast("t.Callable[[t.Callable[..., t.Any]], t.Any]", app._adapt_async)
+    wrapper = t.cast("t.Callable[[t.Callable[..., t.Any]], t.Any]", app.dispatcher.adapt_async)
     await signal.send_async(app, _sync_wrapper=wrapper, **kwargs)
 
 
-async def emit(signal: Signal, app: Erlen, awaits: bool, **kwargs: t.Any) -> None:
+async def emit(signal: Signal, app: App, awaits: bool, **kwargs: t.Any) -> None:
     """Send from the app's dispatch coroutine, in whichever mode it runs."""
     if awaits:
         await send_async(signal, app, **kwargs)

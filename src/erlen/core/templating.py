@@ -2,10 +2,10 @@
 
 This module owns the app's Jinja environment (``app.jinja_env``), the loader that finds a template
 in the app's ``templates/`` folder and then in each blueprint's, the variables every template sees
-(``request``, ``session``, ``g``, ``config``, ``url_for``, ``get_flashed_messages``,
-``csrf_token``, ``csp_nonce``, ``form_guard`` and what context processors return), and
-``render_template`` and its siblings. ``TemplatingMixin`` gives the app its Flask methods
-(``template_filter``, ``update_template_context``, ...) without making ``app.py`` longer.
+(``request``, ``session``, ``g``, ``config``, ``url_for``, ``get_flashed_messages`` and what
+context processors return; ``erlen.app.Erlen`` adds the security layer's ``csrf_token``,
+``csp_nonce`` and ``form_guard``), and ``render_template`` and its siblings. The app's Flask
+methods (``template_filter``, ``update_template_context``, ...) call the functions here.
 
 Escaping: templates whose names end in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or ``.svg``, and
 every template made from a string, escape what they print. ``markupsafe.Markup`` is the one way to
@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import typing as t
 from collections import ChainMap
-from functools import cached_property
 
 from jinja2 import BaseLoader, Template, TemplateNotFound, TemplatesNotFound
 from jinja2 import Environment as BaseEnvironment
 
+from erlen.core.ctx import stream_with_context
 from erlen.core.globals import _cv_context, g, request, session
-from erlen.core.scaffold import _setupmethod
-from erlen.security.csrf import csrf_token
-from erlen.security.forms import form_guard
-from erlen.security.headers import csp_nonce
+from erlen.core.signals import before_render_template, template_rendered
+from erlen.core.template_explain import (
+    explain_template_loading_attempts,
+    explain_template_not_found,
+)
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.core.scaffold import Scaffold
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -52,7 +53,7 @@ class Environment(BaseEnvironment):
     reloads changed files. Setting ``auto_reload`` (or passing it in ``jinja_options``) fixes it.
     """
 
-    def __init__(self, app: Erlen, **options: t.Any) -> None:
+    def __init__(self, app: App, **options: t.Any) -> None:
         if "loader" not in options:
             options["loader"] = app.create_global_jinja_loader()
         self.app = app
@@ -132,8 +133,6 @@ class ExplainedTemplatesNotFound(_Explained, TemplatesNotFound):
 
 
 def _explain_missing(loader: DispatchingJinjaLoader, names: t.Sequence[t.Any]) -> str:
-    from erlen.tools.debughelpers import explain_template_not_found
-
     return explain_template_not_found(loader.app, names, list(loader._iter_loaders()))
 
 
@@ -141,7 +140,7 @@ class DispatchingJinjaLoader(BaseLoader):
     """Looks a template up in the app's folder, then in each blueprint's, in registration order;
     the first folder that has it wins."""
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
 
     def get_source(self, environment: BaseEnvironment, template: str) -> SourceTuple:
@@ -156,8 +155,6 @@ class DispatchingJinjaLoader(BaseLoader):
 
     def _get_source_explained(self, environment: BaseEnvironment, template: str) -> SourceTuple:
         """Like ``get_source``, but tries every folder and logs where the template was found."""
-        from erlen.tools.debughelpers import explain_template_loading_attempts
-
         found: SourceTuple | None = None
         attempts: list[t.Any] = []
         for owner, loader in self._iter_loaders():
@@ -192,138 +189,57 @@ class DispatchingJinjaLoader(BaseLoader):
         return sorted(names)
 
 
-class TemplatingMixin:
-    """The app's template methods, as in Flask; mixed into ``Erlen``."""
-
-    #: The environment class ``create_jinja_environment`` instantiates.
-    jinja_environment: type[Environment] = Environment
-    #: Options for the Jinja environment; they take effect only if set before ``jinja_env`` is
-    #: first used.
-    jinja_options: dict[str, t.Any] = {}
-
-    @cached_property
-    def jinja_env(self) -> Environment:
-        """The Jinja environment, created on first use from ``jinja_options``."""
-        return self.create_jinja_environment()
-
-    def create_jinja_environment(self) -> Environment:
-        """Build the environment: autoescaping by file name, the app's loader, the globals every
-        template sees, and ``|tojson`` through ``app.json``."""
-        app = t.cast("Erlen", self)
-        options = dict(self.jinja_options)
-        options.setdefault("autoescape", self.select_jinja_autoescape)
-        env = self.jinja_environment(app, **options)
-        from erlen.core.helpers import get_flashed_messages
-
-        env.globals.update(
-            url_for=app.url_for,
-            get_flashed_messages=get_flashed_messages,
-            csrf_token=csrf_token,
-            csp_nonce=csp_nonce,
-            form_guard=form_guard,
-            config=app.config,
-            # Proxies, so templates pulled in by {% import %} (which get no render context)
-            # still see them; rendering puts the real request and g in the context.
-            request=request,
-            session=session,
-            g=g,
-        )
-        env.policies["json.dumps_function"] = app.json.dumps
-        return env
-
-    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
-        """The loader over the app's and the blueprints' template folders. To change where the
-        app's own templates come from, override ``jinja_loader`` instead."""
-        return DispatchingJinjaLoader(t.cast("Erlen", self))
-
-    def select_jinja_autoescape(self, filename: str | None) -> bool:
-        """Whether a template escapes what it prints: True for a template from a string (no
-        file name) and for HTML, XML and SVG files."""
-        if filename is None:
-            return True
-        return filename.endswith(_AUTOESCAPE_SUFFIXES)
-
-    @property
-    def templates_auto_reload(self) -> bool:
-        """Whether changed template files are reloaded: ``TEMPLATES_AUTO_RELOAD``, or ``DEBUG``
-        when that is None."""
-        app = t.cast("Erlen", self)
-        value = app.config["TEMPLATES_AUTO_RELOAD"]
-        return app.debug if value is None else bool(value)
-
-    @templates_auto_reload.setter
-    def templates_auto_reload(self, value: bool) -> None:
-        t.cast("Erlen", self).config["TEMPLATES_AUTO_RELOAD"] = value
-
-    def update_template_context(self, context: dict[str, t.Any]) -> None:
-        """Add ``request`` and ``g``, then what the context processors return (the app's, then
-        those of the current request's blueprints, outermost first). Values the caller passed to
-        ``render_template`` win over all of them."""
-        given = context.copy()
-        ctx = _cv_context.get(None)
-        names: tuple[str | None, ...] = (None,)
-        if ctx is not None:
-            context["g"] = ctx.g
-            current = ctx.request
-            if current is not None:
-                context["request"] = current
-                names = (None, *reversed(current.blueprints))
-        app = t.cast("Erlen", self)
-        processors = app.template_context_processors
-        for name in names:
-            for processor in processors.get(name, ()):
-                context.update(app.ensure_sync(processor)())
-        context.update(given)
-
-    # registering filters, tests and globals
-
-    @t.overload
-    def template_filter(self, name: F) -> F: ...
-    @t.overload
-    def template_filter(self, name: str | None = None) -> t.Callable[[F], F]: ...
-    @_setupmethod
-    def template_filter(self, name: t.Any = None) -> t.Any:
-        """Register a Jinja filter: ``@app.template_filter`` (named after the function) or
-        ``@app.template_filter("name")``."""
-        return _decorator(self.add_template_filter, name)
-
-    @_setupmethod
-    def add_template_filter(self, f: t.Callable[..., t.Any], name: str | None = None) -> None:
-        """Register ``f`` as the Jinja filter ``name`` (default: the function's name)."""
-        self.jinja_env.filters[name or f.__name__] = f
-
-    @t.overload
-    def template_test(self, name: F) -> F: ...
-    @t.overload
-    def template_test(self, name: str | None = None) -> t.Callable[[F], F]: ...
-    @_setupmethod
-    def template_test(self, name: t.Any = None) -> t.Any:
-        """Register a Jinja test (``{% if n is prime %}``): ``@app.template_test`` or
-        ``@app.template_test("name")``."""
-        return _decorator(self.add_template_test, name)
-
-    @_setupmethod
-    def add_template_test(self, f: t.Callable[..., bool], name: str | None = None) -> None:
-        """Register ``f`` as the Jinja test ``name`` (default: the function's name)."""
-        self.jinja_env.tests[name or f.__name__] = f
-
-    @t.overload
-    def template_global(self, name: F) -> F: ...
-    @t.overload
-    def template_global(self, name: str | None = None) -> t.Callable[[F], F]: ...
-    @_setupmethod
-    def template_global(self, name: t.Any = None) -> t.Any:
-        """Make a function callable from every template: ``@app.template_global`` or
-        ``@app.template_global("name")``."""
-        return _decorator(self.add_template_global, name)
-
-    @_setupmethod
-    def add_template_global(self, f: t.Callable[..., t.Any], name: str | None = None) -> None:
-        """Make ``f`` the template global ``name`` (default: the function's name)."""
-        self.jinja_env.globals[name or f.__name__] = f
+def create_environment(app: App) -> Environment:
+    """The app's Jinja environment (``app.create_jinja_environment`` calls this): autoescaping by
+    file name, the app's loader, the globals every template sees, ``|tojson`` through
+    ``app.json``. ``App.create_jinja_environment`` adds ``get_flashed_messages``; the security
+    layer's template globals (``csrf_token``, ``csp_nonce``,
+    ``form_guard``) are added by ``erlen.app.Erlen``."""
+    options = dict(app.jinja_options)
+    options.setdefault("autoescape", app.select_jinja_autoescape)
+    env = app.jinja_environment(app, **options)
+    env.globals.update(
+        url_for=app.url_for,
+        config=app.config,
+        # Proxies, so templates pulled in by {% import %} (which get no render context)
+        # still see them; rendering puts the real request and g in the context.
+        request=request,
+        session=session,
+        g=g,
+    )
+    env.policies["json.dumps_function"] = app.json.dumps
+    return env
 
 
-def _decorator(add: t.Callable[[t.Any, str | None], None], name_or_function: t.Any) -> t.Any:
+def select_autoescape(filename: str | None) -> bool:
+    """Whether a template escapes what it prints: True for a template from a string (no file
+    name) and for HTML, XML and SVG files."""
+    if filename is None:
+        return True
+    return filename.endswith(_AUTOESCAPE_SUFFIXES)
+
+
+def update_context(app: App, context: dict[str, t.Any]) -> None:
+    """Add ``request`` and ``g``, then what the context processors return (the app's, then
+    those of the current request's blueprints, outermost first). Values the caller passed to
+    ``render_template`` win over all of them."""
+    given = context.copy()
+    ctx = _cv_context.get(None)
+    names: tuple[str | None, ...] = (None,)
+    if ctx is not None:
+        context["g"] = ctx.g
+        current = ctx.request
+        if current is not None:
+            context["request"] = current
+            names = (None, *reversed(current.blueprints))
+    processors = app.template_context_processors
+    for name in names:
+        for processor in processors.get(name, ()):
+            context.update(app.ensure_sync(processor)())
+    context.update(given)
+
+
+def decorator(add: t.Callable[[t.Any, str | None], None], name_or_function: t.Any) -> t.Any:
     """Serve both decorator forms: bare (the argument is the function) and called with a name."""
     if callable(name_or_function):
         add(name_or_function, None)
@@ -339,7 +255,7 @@ def _decorator(add: t.Callable[[t.Any, str | None], None], name_or_function: t.A
 # rendering
 
 
-def _current_app(what: str) -> Erlen:
+def _current_app(what: str) -> App:
     ctx = _cv_context.get(None)
     if ctx is None:
         raise RuntimeError(
@@ -359,11 +275,9 @@ def _flatten_globals(template: Template) -> None:
         template.globals = dict(template.globals)
 
 
-def _render(app: Erlen, template: Template, context: dict[str, t.Any]) -> str:
+def _render(app: App, template: Template, context: dict[str, t.Any]) -> str:
     _flatten_globals(template)
     app.update_template_context(context)
-    from erlen.core.signals import before_render_template, template_rendered
-
     if before_render_template.receivers:
         before_render_template.send(
             app, _async_wrapper=app.ensure_sync, template=template, context=context
@@ -376,10 +290,8 @@ def _render(app: Erlen, template: Template, context: dict[str, t.Any]) -> str:
     return rv
 
 
-def _stream(app: Erlen, template: Template, context: dict[str, t.Any]) -> t.Iterator[str]:
+def _stream(app: App, template: Template, context: dict[str, t.Any]) -> t.Iterator[str]:
     app.update_template_context(context)
-    from erlen.core.signals import before_render_template, template_rendered
-
     if before_render_template.receivers:
         before_render_template.send(
             app, _async_wrapper=app.ensure_sync, template=template, context=context
@@ -394,8 +306,6 @@ def _stream(app: Erlen, template: Template, context: dict[str, t.Any]) -> t.Iter
 
     ctx = _cv_context.get(None)
     if ctx is not None and ctx.request is not None:
-        from erlen.core.ctx import stream_with_context
-
         return stream_with_context(generate())
     return generate()
 
@@ -443,10 +353,13 @@ __all__ = [
     "Environment",
     "ExplainedTemplateNotFound",
     "ExplainedTemplatesNotFound",
-    "TemplatingMixin",
+    "create_environment",
+    "decorator",
     "get_template_attribute",
     "render_template",
     "render_template_string",
+    "select_autoescape",
     "stream_template",
     "stream_template_string",
+    "update_context",
 ]

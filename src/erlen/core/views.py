@@ -135,7 +135,7 @@ class MethodView(View):
         handler = self._handler()
         if is_async_callable(handler):
             return await handler(**kwargs)
-        return await current_app._adapt_async(handler)(**kwargs)
+        return await current_app.dispatcher.adapt_async(handler)(**kwargs)
 
     @classmethod
     def _dispatcher(cls) -> tuple[str, bool]:

@@ -10,10 +10,13 @@ values that would let one header spill into another. One concept a module:
 - `dates`: HTTP dates and ages;
 - `cookies`: `parse_cookie` and `dump_cookie`;
 - `entity`: entity and hop-by-hop headers, byte range validity;
-- `parsed`: headers parsed into datastructures (Accept, Cache-Control, ETags, ranges, ...).
+- `parsed`: headers parsed into datastructures (Accept, Cache-Control, ETags, ranges, ...);
+- `hosts`: the host-name rule (`HOST_RE`, `host_is_trusted`, `check_host`);
+- `slots`: what Werkzeug's and Flask's API asks of this layer but it may not do itself (read an
+  environ, run a WSGI app, use the app's JSON provider or config), filled by the layers above.
 
-The leaf modules (`status`, `quoting`, `dates`, `entity`) import nothing of erlen, so the
-datastructures can use them; `parsed` and `cookies` build datastructures.
+The leaf modules (`status`, `quoting`, `dates`, `entity`, `slots`) import nothing of erlen, so
+the datastructures can use them; `parsed` and `cookies` build datastructures.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Parsing is lenient and bounded (what browsers send, never an error); writing is strict: a name,
 value or attribute that could add attributes or split the header is refused with `ValueError`.
+Never reads a WSGI environ: `parse_cookie(environ)`, as Werkzeug allows, reads it through the
+`environ_headers` slot of `erlen.http.slots`, which the adapters fill.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from erlen.http import slots
 from erlen.http.datastructures.structures import ImmutableMultiDict, MultiDict
 from erlen.http.dates import http_date
 
@@ -42,7 +45,8 @@ def parse_cookie(
     1000 pairs are read, so a huge header costs one linear pass. This never raises.
     """
     if isinstance(header, dict):
-        header = header.get("HTTP_COOKIE")
+        # A WSGI environ (Werkzeug accepts one): read through the adapters' slot.
+        header = slots.environ_headers(header).get("Cookie")
     if cls is None:
         cls = ImmutableMultiDict
     if not header:

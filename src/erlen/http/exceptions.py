@@ -8,8 +8,10 @@ Beyond Werkzeug, an error may carry a `hint` for the developer (which setting or
 changes the outcome) and a `refusal` (the name of the protection that refused the request).
 This module only holds them: the app decides who sees a hint (debug mode, the log) and logs
 refusals, since a visitor must never be shown the app's configuration.
-Never reads `environ` or `scope` (the arguments exist only for Werkzeug compatibility), and
-imports `erlen.http.wrappers` and `erlen.http` only inside functions, since they import this one.
+Never reads `environ` or `scope` (the arguments exist only for Werkzeug compatibility). The
+error pages are `Response` objects, but `erlen.http.wrappers.response` imports this module (through
+the datastructures), so it cannot be imported here: it hands its class over with
+`use_response_class` when it is imported, which is always before an error renders.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from markupsafe import Markup, escape
+
+from erlen.http.dates import http_date
+from erlen.http.status import HTTP_STATUS_CODES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -71,15 +76,14 @@ _BR = Markup("<br>")
 
 
 _DEFAULT_BODIES: dict[type[HTTPException], bytes] = {}
-_response_class: type[Response] | None = None
+_response_class: type[Response]
 
 
-def _load_response_class() -> type[Response]:
+def use_response_class(cls: type[Response]) -> None:
+    """Build error pages with ``cls``: ``erlen.http.wrappers.response`` calls this with
+    ``Response`` when it is imported (it imports this module, so the dependency is inverted)."""
     global _response_class
-    from erlen.http.wrappers import Response
-
-    _response_class = Response
-    return Response
+    _response_class = cls
 
 
 class HTTPException(Exception):
@@ -107,8 +111,6 @@ class HTTPException(Exception):
     @property
     def name(self) -> str:
         """The reason phrase of `code`, e.g. "Not Found"."""
-        from erlen.http import HTTP_STATUS_CODES
-
         if self.code is None:
             return "Unknown Error"
         return HTTP_STATUS_CODES.get(self.code, "Unknown Error")
@@ -140,8 +142,7 @@ class HTTPException(Exception):
         """The response to send: the one given at construction, else the HTML error page."""
         if self.response is not None:
             return self.response
-        # Imported on first use: erlen.http.wrappers imports this module for its own errors.
-        Response = _response_class or _load_response_class()
+        Response = _response_class
         cls = type(self)
         if (
             "description" not in self.__dict__
@@ -150,7 +151,10 @@ class HTTPException(Exception):
             and cls.get_headers is HTTPException.get_headers
             and self.code is not None
         ):
-            # The page of an error with its class's own text never changes: build it once.
+            # PERF: the page of an error with its class's own text never changes, so it is
+            # rendered and encoded once per class (instead of get_body + Response(...) per 404)
+            # and sent through the Response._text fast path; measure with
+            # `.venv/bin/python benchmarks/instructions.py wsgi not-found`.
             body = _DEFAULT_BODIES.get(cls)
             if body is None:
                 body = _DEFAULT_BODIES[cls] = self.get_body().encode()
@@ -449,8 +453,6 @@ class _RetryAfter(HTTPException):
     def get_headers(self, environ: _Env = None, scope: _Env = None) -> list[tuple[str, str]]:
         headers = super().get_headers(environ, scope)
         if isinstance(self.retry_after, datetime):
-            from erlen.http import http_date
-
             headers.append(("Retry-After", http_date(self.retry_after)))
         elif self.retry_after is not None:
             headers.append(("Retry-After", str(int(self.retry_after))))
@@ -556,9 +558,7 @@ class Aborter:
 
     def __call__(self, code: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
         if not isinstance(code, int):
-            from erlen.http.wrappers import Response
-
-            if isinstance(code, Response):
+            if isinstance(code, _response_class):
                 raise HTTPException(response=code)
         elif code in self.mapping:
             raise self.mapping[code](*args, **kwargs)

@@ -4,7 +4,9 @@ Owns `parse_accept_header`, `parse_cache_control_header`, `parse_csp_header`,
 `parse_set_header`, `parse_etags`, the range headers and `is_resource_modified`. Every parser
 takes client text: it never raises (a malformed header gives an empty or None result, as in
 Werkzeug) and runs in linear time. The datastructures are reached through the package module
-(`ds.Accept`), because they import this package's quoting helpers in turn.
+(`ds.Accept`), because they import this package's quoting helpers in turn. Never reads a WSGI
+environ: `is_resource_modified(environ)`, as Werkzeug allows, reads its headers through the
+`environ_headers` slot of `erlen.http.slots`, which the adapters fill.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from erlen.http import datastructures as ds
+from erlen.http import slots
 from erlen.http.dates import parse_date
 from erlen.http.entity import is_byte_range_valid
 from erlen.http.quoting import (
@@ -274,11 +277,13 @@ def is_resource_modified(
     `last_modified` describe the current resource; with `ignore_if_range` false, `If-Range`
     is honoured for a range request."""
     if environ is not None:
-        http_range = environ.get("HTTP_RANGE")
-        http_if_range = environ.get("HTTP_IF_RANGE")
-        http_if_modified_since = environ.get("HTTP_IF_MODIFIED_SINCE")
-        http_if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        http_if_match = environ.get("HTTP_IF_MATCH")
+        # Werkzeug's WSGI form: the headers are read through the adapters' slot.
+        headers = slots.environ_headers(environ)
+        http_range = headers.get("Range")
+        http_if_range = headers.get("If-Range")
+        http_if_modified_since = headers.get("If-Modified-Since")
+        http_if_none_match = headers.get("If-None-Match")
+        http_if_match = headers.get("If-Match")
     if data is not None:
         if etag is not None:
             raise TypeError("both data and etag given")

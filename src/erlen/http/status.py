@@ -90,3 +90,12 @@ class COOP(Enum):
     UNSAFE_NONE = "unsafe-none"
     SAME_ORIGIN_ALLOW_POPUPS = "same-origin-allow-popups"
     SAME_ORIGIN = "same-origin"
+
+
+#: The methods HTTP defines as safe (RFC 9110, 9.2.1): they only read, so the cross-origin and
+#: CSRF checks, and the form guard, let them through.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+#: The statuses whose responses never carry a body or its headers (RFC 9110, 6.4.1), besides
+#: every informational 1xx status.
+NO_BODY_STATUSES = frozenset({204, 304})

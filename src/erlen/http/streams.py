@@ -107,3 +107,35 @@ def _too_large(limit: int) -> str:
     return (
         f"The request body is larger than this server accepts ({limit} bytes). Send a smaller body."
     )
+
+
+class ClosingIterator:
+    """A WSGI body that, when the server closes it, closes the wrapped iterable and then runs
+    ``callbacks`` (one function or several): cleanup that must wait for the body to be sent."""
+
+    def __init__(
+        self,
+        iterable: t.Iterable[bytes],
+        callbacks: t.Callable[[], t.Any] | t.Iterable[t.Callable[[], t.Any]] | None = None,
+    ) -> None:
+        self._iterator = iter(iterable)
+        if callbacks is None:
+            chain: list[t.Callable[[], t.Any]] = []
+        elif callable(callbacks):
+            chain = [callbacks]
+        else:
+            chain = list(callbacks)
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            chain.insert(0, close)
+        self._callbacks = chain
+
+    def __iter__(self) -> ClosingIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iterator)
+
+    def close(self) -> None:
+        for callback in self._callbacks:
+            callback()

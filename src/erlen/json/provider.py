@@ -4,6 +4,9 @@
 it, as do ``request.get_json`` and the ``|tojson`` template filter. The default one is the
 standard library's ``json`` with a ``default`` hook for the types Flask users return (dates,
 ``Decimal``, ``UUID``, dataclasses, anything with ``__html__``).
+
+It owns the providers only; it must never read the current context (``erlen.json`` does that) nor
+import a layer above the core.
 """
 
 from __future__ import annotations
@@ -17,18 +20,20 @@ import uuid
 import weakref
 from datetime import date
 
+from erlen.http import http_date
+
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.http.wrappers import Response
 
 
 class JSONProvider:
     """The interface; subclass it to use another JSON library (set ``app.json_provider_class``)."""
 
-    def __init__(self, app: Erlen) -> None:
+    def __init__(self, app: App) -> None:
         # A proxy, not a reference: the app holds its provider, and a cycle would keep a
         # dropped app alive until the garbage collector runs.
-        self._app: Erlen = t.cast("Erlen", weakref.proxy(app))
+        self._app: App = t.cast("App", weakref.proxy(app))
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         raise NotImplementedError
@@ -63,8 +68,6 @@ class JSONProvider:
 
 def _default(o: t.Any) -> t.Any:
     if isinstance(o, date):
-        from erlen.http import http_date
-
         return http_date(o)
     if isinstance(o, (decimal.Decimal, uuid.UUID)):
         return str(o)

@@ -4,6 +4,9 @@ Plain JSON would turn a tuple into a list and could not hold bytes, datetimes, U
 ``Markup``. Each such value is written as a one-key object whose key is a tag (``{" t": [...]}``
 for a tuple), and read back into its type; a dict that happens to look like a tagged value is
 itself escaped, so any dict of JSON-able values round-trips unchanged.
+
+This module owns the tags and ``TaggedJSONSerializer`` (the session cookie's format); it encodes
+through ``erlen.json`` and must never import a layer above the core.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from uuid import UUID
 from markupsafe import Markup
 
 from erlen.http import http_date, parse_date
+from erlen.json import dumps, loads
 
 
 class JSONTag:
@@ -204,11 +208,7 @@ class TaggedJSONSerializer:
         return value
 
     def dumps(self, value: t.Any) -> str:
-        from erlen.json import dumps
-
         return dumps(self.tag(value), separators=(",", ":"))
 
     def loads(self, value: str | bytes) -> t.Any:
-        from erlen.json import loads
-
         return self._untag_scan(loads(value))

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import typing as t
 
-from erlen.adapters.proxies import HEADERS, ProxyRules, apply_to_environ
+from erlen.adapters.proxies import apply_to_environ
+from erlen.core.app import App
+from erlen.security.proxies import HEADERS, ProxyRules
 
 if t.TYPE_CHECKING:
     from erlen.adapters.wsgi import StartResponse
-    from erlen.core.app import Erlen
+    from erlen.app import Erlen
 
     WSGIApp = t.Callable[[dict[str, t.Any], StartResponse], t.Iterable[bytes]]
 
@@ -98,12 +100,10 @@ class ProxyFix:
 
 def _erlen_app(app: t.Any) -> Erlen | None:
     """The erlen app ``app`` is (``ProxyFix(app)``) or belongs to (``app.wsgi_app``), if any."""
-    from erlen.core.app import Erlen
-
-    if isinstance(app, Erlen):
-        return app
+    if isinstance(app, App):
+        return t.cast("Erlen", app)
     owner = getattr(app, "__self__", None)
-    return owner if isinstance(owner, Erlen) else None
+    return t.cast("Erlen", owner) if isinstance(owner, App) else None
 
 
 def _configure(app: Erlen, counts: dict[str, int]) -> None:

@@ -15,6 +15,7 @@ import hmac
 import secrets
 import typing as t
 
+from erlen.core.globals import session as current_session
 from erlen.http.exceptions import Forbidden
 
 if t.TYPE_CHECKING:
@@ -60,9 +61,7 @@ def generate_csrf_token(session: SessionMixin) -> str:
 def csrf_token() -> str:
     """The token to put in a form: ``<input type=hidden name=csrf_token value="{{
     csrf_token() }}">``. Needs a request context (it lives in the session)."""
-    from erlen.core.globals import session
-
-    return generate_csrf_token(session)
+    return generate_csrf_token(current_session)
 
 
 def _unmask(token: str) -> bytes | None:

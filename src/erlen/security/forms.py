@@ -51,8 +51,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
 from erlen.core.concurrency import is_async_callable
-from erlen.core.globals import _request_ctx
+from erlen.core.globals import require_request_context
+from erlen.core.sessions import verification_keys
 from erlen.http.exceptions import BadRequest, TooManyRequests
+from erlen.http.status import SAFE_METHODS
 from erlen.security.headers import request_nonce
 from erlen.security.ratelimit import (
     RateLimitItem,
@@ -63,7 +65,7 @@ from erlen.security.ratelimit import (
 )
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.http.wrappers import Request
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -79,7 +81,6 @@ SALT = "erlen.form-guard"
 #: machines, so it is not the monotonic clock). Tests replace it to make time pass.
 clock: t.Callable[[], float] = time.time
 
-_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _VERSION = 1
 # A real ticket is about 150 characters; anything much longer is not worth verifying.
 _MAX_TICKET_LENGTH = 512
@@ -191,7 +192,7 @@ def _app_limits(value: str | None) -> tuple[RateLimitItem, ...] | None:
     return _limits(value)
 
 
-def _settings(app: Erlen, guard: _Guard) -> _Settings:
+def _settings(app: App, guard: _Guard) -> _Settings:
     config = app.config
     noscript = guard.noscript
     per_address = guard.noscript_per_address
@@ -225,17 +226,15 @@ def _settings(app: Erlen, guard: _Guard) -> _Settings:
     )
 
 
-def _enabled(app: Erlen) -> bool:
+def _enabled(app: App) -> bool:
     return bool(app.config.get("FORM_GUARD", True))
 
 
 # tickets
 
 
-def _serializer(app: Erlen) -> URLSafeSerializer:
+def _serializer(app: App) -> URLSafeSerializer:
     """The ticket signer for the app's current keys, made once per set of keys."""
-    from erlen.core.sessions import verification_keys
-
     # The same keys, checked by the same rule, as the session's: a weak fallback is refused.
     keys = verification_keys(app)
     if not keys:
@@ -261,7 +260,7 @@ class Ticket(t.NamedTuple):
     difficulty: int
 
 
-def issue_ticket(app: Erlen, difficulty: int | None = None) -> tuple[str, Ticket]:
+def issue_ticket(app: App, difficulty: int | None = None) -> tuple[str, Ticket]:
     """A new signed ticket for a form of ``app``: its text, and what it says."""
     bits = _difficulty(
         difficulty if difficulty is not None else app.config.get("FORM_GUARD_DIFFICULTY", 16)
@@ -271,7 +270,7 @@ def issue_ticket(app: Erlen, difficulty: int | None = None) -> tuple[str, Ticket
     return text, ticket
 
 
-def _read_ticket(app: Erlen, text: str) -> Ticket | None:
+def _read_ticket(app: App, text: str) -> Ticket | None:
     if len(text) > _MAX_TICKET_LENGTH:
         return None
     try:
@@ -326,7 +325,7 @@ def form_guard(difficulty: int | None = None) -> Markup:
     when ``FORM_GUARD`` is off. ``difficulty`` (bits) overrides ``FORM_GUARD_DIFFICULTY``; a
     view whose ``guard_form`` asks for more refuses the ticket.
     """
-    ctx = _request_ctx("form_guard")
+    ctx = require_request_context("form_guard")
     app = ctx.app
     if not _enabled(app):
         return Markup("")
@@ -394,9 +393,9 @@ class _Guard:
     def inspect(self) -> _Check | None:
         """Run the checks that need no storage; raise if one fails. ``None``: nothing to check
         (a safe method, or the guard is off)."""
-        ctx = _request_ctx("guard_form")
+        ctx = require_request_context("guard_form")
         app, request = ctx.app, ctx.request
-        if request.method in _SAFE_METHODS or not _enabled(app):
+        if request.method in SAFE_METHODS or not _enabled(app):
             return None
         settings = _settings(app, self)
         form = request.form
@@ -475,7 +474,7 @@ class _Guard:
             spent.append((key, item))
 
 
-def _refuse(app: Erlen, request: Request, reason: str) -> FormGuardRefused:
+def _refuse(app: App, request: Request, reason: str) -> FormGuardRefused:
     # repr() keeps the line one line whatever the path holds.
     app.logger.warning(
         "Form guard refused %s %r from %s: %s.",
@@ -488,12 +487,12 @@ def _refuse(app: Erlen, request: Request, reason: str) -> FormGuardRefused:
 
 
 def _refuse_reused() -> FormGuardRefused:
-    ctx = _request_ctx("guard_form")
+    ctx = require_request_context("guard_form")
     return _refuse(ctx.app, ctx.request, "the ticket was used before")
 
 
 def _over_budget(retry_after: float) -> TooManyRequests:
-    ctx = _request_ctx("guard_form")
+    ctx = require_request_context("guard_form")
     seconds = max(1, int(retry_after + 0.999))
     minutes = max(1, round(seconds / 60))
     ctx.app.logger.warning(

@@ -7,7 +7,8 @@ that sets one of these headers itself keeps its own value. ``HSTS_SECONDS`` adds
 cached by a proxy). ``CONTENT_SECURITY_POLICY`` (a string, or a dict of directives whose values
 are strings or lists of sources) is sent with ``{nonce}`` replaced by a fresh random value for
 each request, which templates read with ``csp_nonce()`` to mark their own inline scripts. All of
-this is computed from the config once, when the app starts serving.
+this is computed from the config once, when the app starts serving. It sees only the ``Request``
+and the ``Response``: never an environ, a scope, or a layer above security.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import secrets
 import typing as t
 
+from erlen.core.globals import request as current_request
 from erlen.http.datastructures import Headers
 
 if t.TYPE_CHECKING:
@@ -46,7 +48,9 @@ class SecurityHeaders:
                 raise ValueError(f"SECURITY_HEADERS[{name!r}] contains CR, LF or NUL.")
         self.pairs: list[tuple[str, str]] = [(k, str(v)) for k, v in headers.items() if v]
         try:
-            # These pairs skip the checks of Headers on the hot path: check them once here.
+            # PERF: these pairs skip the checks of Headers on the hot path (appended as they are,
+            # see dispatch.respond); the same checks run on them once, here, instead
+            # (benchmarks/instructions.py wsgi hello).
             Headers(self.pairs)
         except ValueError as error:
             raise ValueError(f"SECURITY_HEADERS has an invalid header: {error}") from None
@@ -136,6 +140,4 @@ def request_nonce(request: Request) -> str:
 def csp_nonce() -> str:
     """The nonce for inline scripts and styles in this request's page:
     ``<script nonce="{{ csp_nonce() }}">``. Needs a request context."""
-    from erlen.core.globals import request
-
-    return request_nonce(request)
+    return request_nonce(current_request)

@@ -19,13 +19,13 @@ from __future__ import annotations
 import typing as t
 
 from erlen.http.exceptions import Forbidden
+from erlen.http.status import SAFE_METHODS
 
 if t.TYPE_CHECKING:
     from erlen.http.wrappers import Request
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _PASS = frozenset({"same-origin", "none"})
 
 

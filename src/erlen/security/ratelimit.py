@@ -40,14 +40,14 @@ import time
 import typing as t
 from collections import OrderedDict
 
+from erlen.core.blueprints import Blueprint
 from erlen.core.concurrency import is_async_callable
 from erlen.core.ctx import after_this_request
-from erlen.core.globals import _request_ctx
+from erlen.core.globals import require_request_context
 from erlen.http.exceptions import TooManyRequests
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
-    from erlen.core.blueprints import Blueprint
+    from erlen.core.app import App
     from erlen.http.wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -262,7 +262,7 @@ class MemoryStorage(RateLimitStorage):
             data.popitem(last=False)
 
 
-def app_storage(app: Erlen) -> RateLimitStorage:
+def app_storage(app: App) -> RateLimitStorage:
     """The app's default storage: ``RATE_LIMIT_STORAGE``, or a ``MemoryStorage`` made on first
     use; kept in ``app.extensions["erlen.ratelimit"]``."""
     storage = app.extensions.get(EXTENSION_KEY)
@@ -287,7 +287,7 @@ def remote_address_key() -> str:
     could otherwise change address on every request. Requests without an address share one
     key. Behind a proxy, ``remote_addr`` is the proxy unless the app trusts it (see the docs).
     """
-    address = _request_ctx("remote_address_key").request.remote_addr
+    address = require_request_context("remote_address_key").request.remote_addr
     if not address:
         return "unknown"
     if ":" in address:
@@ -414,7 +414,7 @@ class RateLimiter:
 
     def __init__(
         self,
-        app: Erlen | None = None,
+        app: App | None = None,
         *,
         storage: RateLimitStorage | None = None,
         key: t.Callable[[], t.Any] | None = None,
@@ -431,7 +431,7 @@ class RateLimiter:
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Erlen) -> None:
+    def init_app(self, app: App) -> None:
         """Apply ``default_limits`` to ``app`` (a ``before_request`` function)."""
         if self._default_rule is not None:
             app.before_request(self._check_default_limits)
@@ -475,10 +475,8 @@ class RateLimiter:
     def exempt(self, obj: F) -> F:
         """Take a view, or every view of a blueprint, out of ``default_limits``. A ``limit``
         on the view itself still applies."""
-        from erlen.core.blueprints import Blueprint
-
         if isinstance(obj, Blueprint):
-            self._exempt_blueprints.add(t.cast("Blueprint", obj).name)
+            self._exempt_blueprints.add(obj.name)
         else:
             t.cast(t.Any, obj)._erlen_ratelimit_exempt = True
         return obj
@@ -486,7 +484,7 @@ class RateLimiter:
     # checking
 
     def _check_default_limits(self) -> None:
-        ctx = _request_ctx("default_limits")
+        ctx = require_request_context("default_limits")
         request = ctx.request
         endpoint = request.endpoint
         if endpoint is None or endpoint == "static":
@@ -505,7 +503,7 @@ class RateLimiter:
         self, rule: _Rule
     ) -> tuple[RateLimitStorage, list[tuple[str, RateLimitItem]], float] | None:
         """The storage, a storage key per limit, and the time; ``None``: not counted."""
-        ctx = _request_ctx("limit")
+        ctx = require_request_context("limit")
         app = ctx.app
         if not app.config.get("RATE_LIMITS_ENABLED", True):
             return None
@@ -579,7 +577,7 @@ class RateLimiter:
     def _hint(self, rule: _Rule, report: _Report) -> str:
         """For the developer: which limit refused, where it was set, and how to change it."""
         broken = ", ".join(i.name for i, r in report.results if not r.allowed)
-        endpoint = _request_ctx("limit").request.endpoint
+        endpoint = require_request_context("limit").request.endpoint
         if rule is self._default_rule:
             source = "its RateLimiter's default_limits (RateLimiter.exempt takes a view out)"
         else:

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from erlen.core.globals import context_var
+
 _SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -77,9 +79,7 @@ def _is_control_or_space(char: str) -> bool:
 def _allowed(allowed_hosts: Iterable[str] | str | None) -> frozenset[tuple[str, int | None]]:
     """The allowed hosts as (host name, port) pairs; the port is None where none was given."""
     if allowed_hosts is None:
-        from erlen.core.globals import _cv_context
-
-        ctx = _cv_context.get(None)
+        ctx = context_var.get(None)
         if ctx is None or ctx.request is None:
             return frozenset()
         return frozenset({_split_host(ctx.request.host.lower())})

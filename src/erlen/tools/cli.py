@@ -1,11 +1,10 @@
 """The ``erlen`` command: ``run``, ``check``, ``routes``, ``shell`` and the app's own commands.
 
 Owns the click side: ``ScriptInfo`` (which app, loaded once), the ``--app``, ``--env-file`` and
-``--debug`` options (``ERLEN_APP``, ``.env``/``.erlenenv``, ``ERLEN_DEBUG``), the groups an app
-and its blueprints hang commands on (``AppGroup``, whose commands run inside an app context) and
-the built-in commands. Finding the app in a module is ``discovery.py``'s job; serving it is
-``devserver.py``'s. Nothing here runs on the request path, and the app class is imported lazily
-because ``app.py`` imports this module for ``app.cli``.
+``--debug`` options (``ERLEN_APP``, ``.env``/``.erlenenv``, ``ERLEN_DEBUG``) and the built-in
+commands. The groups an app and its blueprints hang commands on (``AppGroup``) are the core's
+(``erlen.core.commands``), re-exported here under Flask's names. Finding the app in a module is
+``discovery.py``'s job; serving it is ``devserver.py``'s. Nothing here runs on the request path.
 
 A Flask project moves over with its settings: each ``ERLEN_*`` variable falls back to its
 ``FLASK_*`` name (``FLASK_APP``, ``FLASK_DEBUG``, ...) and ``.flaskenv`` is read after
@@ -15,7 +14,6 @@ A Flask project moves over with its settings: each ``ERLEN_*`` variable falls ba
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -28,7 +26,9 @@ import typing as t
 import click
 from click.core import ParameterSource
 
-from erlen.core.globals import _cv_context
+from erlen.core.commands import AppGroup, with_appcontext
+from erlen.core.globals import context_var
+from erlen.core.helpers import env_setting, get_debug_flag, get_load_dotenv
 from erlen.tools.devserver import CertParamType, SeparatedPathType, validate_key
 from erlen.tools.discovery import (
     NoAppException,
@@ -42,37 +42,14 @@ from erlen.tools.discovery import (
 if t.TYPE_CHECKING:
     import ssl
 
-    from erlen.core.app import Erlen
-    from erlen.tools import checks
+    from erlen.app import Erlen
+    from erlen.security import checks
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def _setting(name: str) -> str | None:
-    """``ERLEN_<name>``, else ``FLASK_<name>``, from the environment."""
-    value = os.environ.get(f"ERLEN_{name}")
-    return os.environ.get(f"FLASK_{name}") if value is None else value
 
 
 def _envvars(name: str) -> list[str]:
     return [f"ERLEN_{name}", f"FLASK_{name}"]
-
-
-def get_debug_flag() -> bool:
-    """Whether ``ERLEN_DEBUG`` (else ``FLASK_DEBUG``) asks for debug mode: ``1``, ``true``,
-    ``yes`` or ``on``. Any other value is off, so a typo never turns the debug page on."""
-    return (_setting("DEBUG") or "").lower() in _TRUE
-
-
-def get_load_dotenv(default: bool = True) -> bool:
-    """Whether ``.env`` files should be loaded: ``default``, unless ``ERLEN_SKIP_DOTENV`` (else
-    ``FLASK_SKIP_DOTENV``) is set to a true value."""
-    skip = _setting("SKIP_DOTENV")
-    if not skip:
-        return default
-    return skip.lower() not in _TRUE
 
 
 class ScriptInfo:
@@ -123,59 +100,13 @@ class ScriptInfo:
                 " the ERLEN_APP (or FLASK_APP) environment variable, or put it in a 'wsgi.py' or"
                 f" 'app.py' file in the current folder ({os.getcwd()})."
             )
-        if self.set_debug_flag and _setting("DEBUG") is not None:
+        if self.set_debug_flag and env_setting("DEBUG") is not None:
             app.debug = get_debug_flag()
         self._loaded_app = app
         return app
 
 
 pass_script_info = click.make_pass_decorator(ScriptInfo, ensure=True)
-
-
-def with_appcontext(f: F) -> F:
-    """Run a command callback inside the app's context, loading the app if none is active.
-
-    Commands on ``app.cli`` and ``blueprint.cli`` get this automatically.
-    """
-
-    @click.pass_context
-    def decorator(ctx: click.Context, /, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        if _cv_context.get(None) is None:
-            app = ctx.ensure_object(ScriptInfo).load_app()
-            ctx.with_resource(app.app_context())
-        return ctx.invoke(f, *args, **kwargs)
-
-    return t.cast(F, functools.update_wrapper(decorator, f))
-
-
-class AppGroup(click.Group):
-    """A click group whose ``command`` decorator runs the command inside an app context
-    (``with_appcontext=False`` opts out) and whose ``group`` makes more ``AppGroup``s.
-
-    ``app.cli`` and ``blueprint.cli`` are ``AppGroup``s.
-    """
-
-    def command(  # type: ignore[override]
-        self, *args: t.Any, **kwargs: t.Any
-    ) -> t.Callable[[t.Callable[..., t.Any]], click.Command]:
-        wrap = kwargs.pop("with_appcontext", True)
-
-        def decorator(f: t.Callable[..., t.Any]) -> click.Command:
-            if wrap:
-                f = with_appcontext(f)
-            command = click.Group.command(self, *args, **kwargs)(f)
-            return t.cast(click.Command, command)
-
-        return decorator
-
-    def group(  # type: ignore[override]
-        self, *args: t.Any, **kwargs: t.Any
-    ) -> t.Callable[[t.Callable[..., t.Any]], click.Group]:
-        kwargs.setdefault("cls", AppGroup)
-        return t.cast(
-            t.Callable[[t.Callable[..., t.Any]], click.Group],
-            click.Group.group(self, *args, **kwargs),
-        )
 
 
 # -- options of the ``erlen`` group --------------------------------------------------------
@@ -351,7 +282,7 @@ class ErlenGroup(AppGroup):
         own = app.cli.get_command(ctx, cmd_name)
         if own is None:
             return command
-        current = _cv_context.get(None)
+        current = context_var.get(None)
         if current is None or current.app is not app:
             # The context is there for the command's parameter callbacks too.
             ctx.with_resource(app.app_context())
@@ -501,7 +432,7 @@ def run_command(
     hypercorn (ASGI, through app.asgi) with several workers. '--debug' turns on debug mode: the
     reloader, template reloading and the debug error page.
     """
-    from erlen.tools.checks import exit_on_startup_errors
+    from erlen.security.checks import exit_on_startup_errors
     from erlen.tools.devserver import require_uvicorn, serve, serve_load_error
 
     require_uvicorn()
@@ -587,7 +518,7 @@ def check_command(
 
     Exits with status 1 when there is an error (with '--fail-level warning', any problem).
     """
-    from erlen.tools import checks
+    from erlen.security import checks
 
     app = info.load_app()
     if key_digest:
@@ -616,7 +547,7 @@ def _key_changes_per_process(app: Erlen, info: ScriptInfo) -> list[checks.Proble
     made with ``secrets.token_hex()`` in the code, which each worker makes anew."""
     import subprocess
 
-    from erlen.tools import checks
+    from erlen.security import checks
 
     digest = checks.key_digest(app)
     if digest is None:
@@ -743,7 +674,7 @@ def shell_command(plain: bool) -> None:
 
 
 def _current_app() -> Erlen:
-    return _cv_context.get().app
+    return t.cast("Erlen", context_var.get().app)
 
 
 cli = ErlenGroup(

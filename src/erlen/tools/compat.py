@@ -27,7 +27,7 @@ __all__ = ["MODULES", "NotProvided", "install", "installed", "uninstall"]
 #: Each Flask or Werkzeug module name, and the erlen module that answers for it.
 MODULES: dict[str, str] = {
     "flask": "erlen",
-    "flask.app": "erlen.core.app",
+    "flask.app": "erlen.app",
     "flask.blueprints": "erlen.core.blueprints",
     "flask.cli": "erlen.tools.cli",
     "flask.config": "erlen.core.config",
@@ -79,7 +79,7 @@ MODULES: dict[str, str] = {
     "werkzeug.test": "erlen.tools.testing_wsgi",
     "werkzeug.urls": "erlen.http.urls",
     "werkzeug.user_agent": "erlen.http.wrappers.user_agent",
-    "werkzeug.utils": "erlen.http.utils",
+    "werkzeug.utils": "erlen.core.utils",
     "werkzeug.wrappers": "erlen.http.wrappers",
     "werkzeug.wrappers.request": "erlen.http.wrappers.request",
     "werkzeug.wrappers.response": "erlen.http.wrappers.response",
@@ -97,6 +97,13 @@ PACKAGES: dict[str, dict[str, str]] = {
         "run_simple": "erlen.tools.serving:run_simple",
     },
     "werkzeug.sansio": {},
+}
+
+#: Names of a Werkzeug or Flask module that erlen keeps in a higher layer than the module
+#: answering for it (``"module:attribute"``), read when first asked for: the HTTP layer never
+#: reads an environ, so ``werkzeug.datastructures.EnvironHeaders`` is the WSGI adapter's.
+EXTRA_NAMES: dict[str, dict[str, str]] = {
+    "werkzeug.datastructures": {"EnvironHeaders": "erlen.adapters.wsgi:EnvironHeaders"},
 }
 
 #: Why a module is missing on purpose, where erlen leaves one out by design.
@@ -147,6 +154,11 @@ def _missing_attribute(module: types.ModuleType) -> t.Callable[[str], t.Any]:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         aliases = _flask_names(module.__name__) or [module.__name__]
+        for alias in aliases:
+            where = EXTRA_NAMES.get(alias, {}).get(name)
+            if where is not None:
+                module_name, _, attribute = where.partition(":")
+                return getattr(importlib.import_module(module_name), attribute)
         wanted = " / ".join(f"{alias}.{name}" for alias in aliases)
         message = (
             f"erlen does not provide {wanted} (served by erlen's module {module.__name__!r}). "

@@ -27,7 +27,7 @@ import typing as t
 from markupsafe import escape
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
     from erlen.http.wrappers import Request, Response
 
 #: Request headers whose values the page never shows.
@@ -66,7 +66,7 @@ _LIBRARY_DIRS = tuple(
 )
 
 
-def debug_response(app: Erlen, error: BaseException, request: Request) -> Response:
+def debug_response(app: App, error: BaseException, request: Request) -> Response:
     """The 500 response with the debug page for ``error`` raised while handling ``request``."""
     response = app.response_class(
         render_debug_page(error, request), status=500, content_type="text/html; charset=utf-8"

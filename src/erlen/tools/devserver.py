@@ -37,7 +37,7 @@ from pathlib import Path
 import click
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.app import Erlen
 
 #: The environment variable that names the app for a reloader's child process ("" means: find
 #: it as the parent did).
@@ -389,7 +389,7 @@ def _reload_target() -> t.Any:
     """The ASGI app for a reloader's child process, rebuilt from ``ERLEN_RUN_APP``; when the app
     cannot be loaded, or outside debug mode has a start-up error, a ``LoadErrorApp`` that shows
     why until a saved change restarts the process."""
-    from erlen.tools.checks import StartupError, startup_errors
+    from erlen.security.checks import StartupError, startup_errors
     from erlen.tools.cli import ScriptInfo, get_debug_flag
     from erlen.tools.serving import RUN_MAIN_ENV
 

@@ -20,8 +20,10 @@ import typing as t
 
 import click
 
+from erlen.core.app import App
+
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.app import Erlen
 
 
 class NoAppException(click.UsageError):
@@ -29,9 +31,9 @@ class NoAppException(click.UsageError):
 
 
 def _erlen_class() -> type[Erlen]:
-    from erlen.core.app import Erlen
-
-    return Erlen
+    # The core class is what apps are checked against: the tools sit below ``erlen.app``, which
+    # imports them. An app the tools load is an ``Erlen`` (or a subclass) in practice.
+    return t.cast("type[Erlen]", App)
 
 
 def _call_factory(factory: t.Callable[..., t.Any], label: str, args: t.Any, kwargs: t.Any) -> t.Any:

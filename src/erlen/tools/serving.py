@@ -45,6 +45,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 import click
 
+from erlen.adapters.wsgi import handle as wsgi_handle
+from erlen.core.app import App
 from erlen.tools.devserver import (
     RELOAD_INCLUDES,
     app_import_string,
@@ -55,7 +57,7 @@ from erlen.tools.devserver import (
 )
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.app import Erlen
 
 __all__ = [
     "generate_adhoc_ssl_context",
@@ -125,7 +127,7 @@ def run_app(
     options.setdefault("threaded", True)
     if not is_running_from_reloader():
         # The reloader's parent has reported them already.
-        from erlen.tools.checks import exit_on_startup_errors
+        from erlen.security.checks import exit_on_startup_errors
 
         exit_on_startup_errors(app)
     run_simple(host or default_host or "127.0.0.1", int(port), app, **options)
@@ -216,16 +218,16 @@ def run_simple(
 def _erlen_app(application: t.Callable[..., t.Any]) -> Erlen | None:
     """The erlen app to serve over ASGI, or None when only its WSGI side does what the user
     set up (a plain WSGI callable, or ``app.wsgi_app`` wrapped in middleware)."""
-    from erlen.core.app import Erlen
-
-    if not isinstance(application, Erlen):
+    if not isinstance(application, App):
         return None
     cls = type(application)
-    if "wsgi_app" in vars(application) or cls.wsgi_app is not Erlen.wsgi_app:
+    if "wsgi_app" in vars(application) or getattr(cls, "wsgi_app", None) is not wsgi_handle:
         return None
-    if cls.__call__ is not Erlen.__call__:
+    # The class that defines __call__ must be erlen's own: a subclass may wrap it.
+    caller = next(klass for klass in cls.__mro__ if "__call__" in vars(klass))
+    if caller.__module__ != "erlen.app":
         return None
-    return application
+    return t.cast("Erlen", application)
 
 
 def _print_banner(
@@ -236,11 +238,11 @@ def _print_banner(
     reloading: bool,
 ) -> None:
     """The start-up lines ``erlen run`` prints, for an erlen app; a short form for others."""
-    from erlen.core.app import Erlen
+    from erlen.core.app import App
 
     port = int(sock.getsockname()[1])
     scheme = "https" if tls else "http"
-    if not isinstance(application, Erlen):
+    if not isinstance(application, App):
         shown = f"[{hostname}]" if ":" in hostname else hostname
         click.echo(
             f" * Serving {application!r} on {scheme}://{shown}:{port}\n"

@@ -19,7 +19,11 @@ from wsgiref.validate import validator
 
 from click.testing import CliRunner, Result
 
-from erlen.core.globals import _cv_context
+from erlen.adapters.asgi import make_request as make_scope_request
+from erlen.adapters.wsgi import make_request as make_environ_request
+from erlen.core import __version__
+from erlen.core.globals import context_var
+from erlen.core.sessions import save_session
 from erlen.http.datastructures import Headers
 from erlen.http.wrappers.response import status_line
 from erlen.tools import testing_wsgi
@@ -33,7 +37,7 @@ from erlen.tools.testing_wsgi import (
 )
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.app import Erlen
     from erlen.core.ctx import RequestContext
     from erlen.tools.testing_asgi import WebSocketSession
 
@@ -190,7 +194,7 @@ class ErlenClient(testing_wsgi.Client):
         body = environ["wsgi.input"].read()
         status, header_list, data = run_http(self.application, self._loop, scope, body)
         for ctx in kept:
-            ctx._tokens = [*ctx._tokens, _cv_context.set(ctx)]
+            ctx.hold_token(context_var.set(ctx))
             self._kept.append(ctx)
         environ["erlen.asgi_scope"] = scope
         headers = Headers(header_list)
@@ -210,10 +214,8 @@ class ErlenClient(testing_wsgi.Client):
                 return ctx.request
         scope = environ.get("erlen.asgi_scope")
         if scope is not None:
-            return self.application._asgi_request_class(scope, None, self.application._limits)
-        from erlen.adapters.wsgi import make_request
-
-        return make_request(self.application, environ)
+            return make_scope_request(self.application, scope)
+        return make_environ_request(self.application, environ)
 
     def websocket_connect(self, path: str = "/", **kwargs: t.Any) -> WebSocketSession:
         """Open a WebSocket to the app (always over ASGI): ``with client.websocket_connect(
@@ -262,7 +264,7 @@ class ErlenClient(testing_wsgi.Client):
             return
         with ctx:
             ctx.session = session
-            app._save_session(ctx, response)
+            save_session(app, ctx, response)
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "/")
         self._update_cookies_from_response(
             environ.get("HTTP_HOST", "localhost"),
@@ -294,8 +296,6 @@ class ErlenClient(testing_wsgi.Client):
 
 
 def _version() -> str:
-    from erlen import __version__
-
     return __version__
 
 

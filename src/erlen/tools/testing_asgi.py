@@ -18,7 +18,7 @@ from urllib.parse import quote_from_bytes
 from erlen.adapters.wsgi import EnvironHeaders
 
 if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+    from erlen.app import Erlen
 
 __all__ = [
     "EnvironHeaders",

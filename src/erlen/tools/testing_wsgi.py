@@ -5,7 +5,9 @@ test client inherits from Werkzeug (``werkzeug.test`` resolves here): ``EnvironB
 test arguments (path, base URL, query string, headers, form data, files, JSON, basic auth) into a
 WSGI environ, ``Client`` calls a WSGI application with it, keeps cookies like a browser and
 follows redirects, and ``TestResponse`` is what a test reads back. ``erlen.testing`` builds the
-app-aware client on top. This module is for tests: it is never on the serving path.
+app-aware client on top. It also fills the ``request_from_values`` and ``run_wsgi_app`` slots of
+``erlen.http.slots`` (Werkzeug's ``Request.from_values`` and ``Response.from_app``). This module
+is for tests: it is never on the serving path.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 
-from erlen.http import parse_date
+from erlen.http import parse_date, slots
 from erlen.http.datastructures import FileStorage, Headers, MultiDict, iter_multi_items
 from erlen.http.wrappers import Request, Response
 
@@ -815,6 +817,31 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.application!r}>"
+
+
+# The HTTP layer's slots for Werkzeug's ``Request.from_values`` and ``Response.from_app`` (and
+# ``force_type`` of a WSGI app): they build an environ or run an app, which is this module's job.
+
+
+def request_from_values(cls: type[Request], *args: t.Any, **kwargs: t.Any) -> Request:
+    """A ``cls`` over an environ built by ``EnvironBuilder`` from its arguments (``path``,
+    ``base_url``, ``query_string``, ``method``, ``data``, ``headers``...)."""
+    builder = EnvironBuilder(*args, **kwargs)
+    try:
+        return builder.get_request(cls)
+    finally:
+        builder.close()
+
+
+def _run_for_response(
+    app: WSGIApplication, environ: WSGIEnvironment, buffered: bool
+) -> tuple[t.Iterable[bytes], str, list[tuple[str, str]]]:
+    body, status, headers = run_wsgi_app(app, environ, buffered=buffered)
+    return body, status, list(headers)
+
+
+slots.request_from_values = request_from_values
+slots.run_wsgi_app = _run_for_response
 
 
 __all__ = [

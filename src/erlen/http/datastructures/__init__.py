@@ -5,7 +5,9 @@ multi-valued and read-only dicts (`structures`), header lists (`headers`), uploa
 (`file_storage`), and the parsed forms of structured headers (`accept`, `auth`,
 `cache_control`, `csp`, `etags`, `range`, `header_set`, `callback_dict`). Pure containers: no
 module here reads an environ, a scope or a socket. Safety rule kept in `headers`: no header name
-or value with CR, LF or NUL can ever enter a `Headers`.
+or value with CR, LF or NUL can ever enter a `Headers`. Werkzeug's `EnvironHeaders` (headers
+read from a WSGI environ) belongs to the WSGI adapter: `erlen.datastructures` and
+`werkzeug.datastructures` (under the compat switch) offer it from there.
 """
 
 from __future__ import annotations
@@ -49,7 +51,6 @@ __all__ = [
     "ContentRange",
     "ContentSecurityPolicy",
     "ETags",
-    "EnvironHeaders",
     "FileMultiDict",
     "FileStorage",
     "HeaderSet",
@@ -82,11 +83,6 @@ _DEPRECATED = {
 
 
 def __getattr__(name: str) -> Any:
-    if name == "EnvironHeaders":
-        # The WSGI adapter owns the headers read from an environ (it imports this package).
-        from erlen.adapters.wsgi import EnvironHeaders
-
-        return EnvironHeaders
     replacement = _DEPRECATED.get(name)
     if replacement is not None:
         warnings.warn(

@@ -18,6 +18,7 @@ from typing import IO, Any, cast
 
 from erlen.http.datastructures.headers import Headers
 from erlen.http.datastructures.structures import MultiDict
+from erlen.http.quoting import parse_options_header
 
 _FILE_STORAGE_SLOTS = ("name", "stream", "filename", "headers", "_parsed")
 
@@ -69,8 +70,6 @@ class FileStorage:
     def _parse_content_type(self) -> tuple[str, dict[str, str]]:
         content_type = self.content_type
         if self._parsed is None or self._parsed[0] != content_type:
-            from erlen.http import parse_options_header
-
             self._parsed = (content_type, parse_options_header(content_type))
         return self._parsed[1]
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 from erlen.http.datastructures.structures import MultiDict, _convert_all, _missing, iter_multi_items
 from erlen.http.exceptions import BadRequestKeyError
+from erlen.http.quoting import dump_options_header
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -55,8 +56,6 @@ def _checked(key: str, value: Any) -> tuple[str, str]:
 
 
 def _with_options(value: Any, options: dict[str, Any]) -> str:
-    from erlen.http import dump_options_header
-
     return dump_options_header(str(value), {k.replace("_", "-"): v for k, v in options.items()})
 
 

@@ -43,8 +43,8 @@ SEGMENT_SAFE = "!$&'()*+,:;=@"
 #: The same set with "/" kept, for values that may span segments and for static rule text.
 PATH_SAFE = SEGMENT_SAFE + "/"
 
-# Fast paths: text made only of characters that need no quoting is returned as is
-# (``quote`` costs several times more than this check).
+# PERF: text made only of characters that need no quoting is returned as is, instead of
+# through ``quote``, which costs several times more than this check (benchmarks/routing_scale.py).
 _SEGMENT_CLEAN = re.compile(r"[A-Za-z0-9_.~!$&'()*+,:;=@-]*").fullmatch
 _PATH_CLEAN = re.compile(r"[A-Za-z0-9_.~!$&'()*+,:;=@/-]*").fullmatch
 

@@ -1,30 +1,28 @@
-"""Decoding a request body as JSON: strict UTF-8, with the app's JSON provider.
+"""Decoding a request body as JSON: strict UTF-8, then the decoder it is given.
 
-Split from the request module, which calls `loads` from `Request.get_json`. A body that is not
-UTF-8, or a string holding half a surrogate pair, is a `ValueError` (so a 400), never text
-that fails later in a view.
+Split from the request module, which calls `loads` from `Request.get_json` with
+`erlen.http.slots.json_loads` (the app's JSON provider once the core has filled the slot; the
+standard library's outside an app). A body that is not UTF-8, or a string holding half a
+surrogate pair, is a `ValueError` (so a 400), never text that fails later in a view. Never
+reads the request context: the decoder is passed in.
 """
 
 from __future__ import annotations
 
-import json as _json
 import re
 import typing as t
 
-from erlen.core.globals import _cv_context
 
-
-def loads(data: bytes) -> t.Any:
+def loads(data: bytes, decode: t.Callable[[str], t.Any]) -> t.Any:
     """JSON is UTF-8 (RFC 8259): decode it strictly here (a bad byte is a ValueError, so a
     400; a byte-order mark is allowed), which also spares the JSON module its guess at the
     encoding. A string escaping half a surrogate pair (``"\\ud800"``) is refused too: it is
     not text, and the first view that encoded it (into a response, a database) would fail
-    with a 500."""
+    with a 500. ``decode`` parses the text (``json.loads``, or the app's provider)."""
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
     text = data.decode("utf-8")
-    ctx = _cv_context.get(None)
-    value = ctx.app.json.loads(text) if ctx is not None else _json.loads(text)
+    value = decode(text)
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
         raise ValueError("a string contains an unpaired surrogate escape")
     return value

@@ -4,7 +4,11 @@ A protocol adapter builds a ``Request`` from what the server handed it (a WSGI e
 ASGI scope and its body) and the core reads only this object. Nothing is parsed until it is
 asked for: ``request.form`` parses the body once, on first access, within the app's limits
 (``MAX_CONTENT_LENGTH``, ``MAX_FORM_MEMORY_SIZE``, ``MAX_FORM_PARTS``), and malformed input becomes
-a 4xx ``HTTPException``, never a 500. This module never talks to a server.
+a 4xx ``HTTPException``, never a 500. This module never talks to a server, reads an environ or
+a scope, or reaches the request context: Werkzeug's ``Request(environ)``, ``from_values``,
+``application`` and the WSGI server facts (``remote_user``, ``is_multithread``...) go through the
+slots of ``erlen.http.slots``, which ``erlen.adapters.environ`` and ``erlen.tools.testing_wsgi``
+fill; ``get_json`` decodes with ``slots.json_loads``, which the core sets to the app's provider.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from erlen.http import (
     parse_options_header,
     parse_range_header,
     parse_set_header,
+    slots,
 )
 from erlen.http.datastructures import (
     Accept,
@@ -46,6 +51,7 @@ from erlen.http.exceptions import (
     UnsupportedMediaType,
 )
 from erlen.http.formparser import parse_form_data, parse_query_string
+from erlen.http.hosts import check_host
 from erlen.http.streams import LimitedStream, Readable
 from erlen.http.wrappers.header_fields import optional, parsed_header
 from erlen.http.wrappers.json_body import loads as _loads
@@ -143,15 +149,14 @@ class Request:
         shallow: bool = False,
     ) -> None:
         if not isinstance(method, str):
-            # Werkzeug's ``Request(environ, populate_request, shallow)``; the adapters never
-            # come here (their subclasses have their own __init__).
-            from erlen.http.wrappers.environ import read_environ
-
+            # Werkzeug's ``Request(environ, populate_request, shallow)``, through the slot
+            # erlen.adapters.environ fills; the adapters never come here (their subclasses have
+            # their own __init__).
             if isinstance(scheme, bool):
                 populate_request = scheme
             if isinstance(server, bool):
                 shallow = server
-            read_environ(self, method, populate_request, shallow)
+            slots.read_environ(self, method, populate_request, shallow)
             return
         self.method = method
         self.scheme = scheme
@@ -174,17 +179,15 @@ class Request:
     @classmethod
     def from_values(cls, *args: t.Any, **kwargs: t.Any) -> Request:
         """A request built from the test tools' ``EnvironBuilder`` arguments (``path``,
-        ``base_url``, ``query_string``, ``method``, ``data``, ``headers``, ...)."""
-        from erlen.http.wrappers.environ import from_values
-
-        return from_values(cls, *args, **kwargs)
+        ``base_url``, ``query_string``, ``method``, ``data``, ``headers``, ...); the slot is
+        filled by erlen.tools.testing_wsgi."""
+        return slots.request_from_values(cls, *args, **kwargs)
 
     @classmethod
     def application(cls, view: t.Callable[..., Response]) -> t.Callable[..., t.Iterable[bytes]]:
-        """Decorate ``view(request) -> Response`` into a WSGI application."""
-        from erlen.http.wrappers.environ import application
-
-        return application(cls, view)
+        """Decorate ``view(request) -> Response`` into a WSGI application (the slot is filled
+        by erlen.adapters.environ)."""
+        return slots.wsgi_application(cls, view)
 
     # limits (per request, so a view may raise them for one upload endpoint)
 
@@ -262,9 +265,7 @@ class Request:
         return f"{name}:{port}"
 
     def _check_trusted(self, host: str) -> None:
-        # The same rule as the app's TRUSTED_HOSTS gate, which owns it.
-        from erlen.security.hosts import check_host
-
+        # The same rule as the app's TRUSTED_HOSTS gate (erlen.security.hosts re-exports it).
         check_host(host, tuple(self.trusted_hosts or ()))
 
     @property
@@ -366,7 +367,10 @@ class Request:
     @property
     def remote_user(self) -> str | None:
         """The user the server authenticated (``REMOTE_USER``), under WSGI."""
-        return self.environ.get("REMOTE_USER") if self.environ is not None else None
+        if self.environ is None:
+            return None
+        user: str | None = slots.environ_fact(self.environ, "remote_user")
+        return user
 
     @cached_property
     def access_route(self) -> list[str]:
@@ -381,12 +385,12 @@ class Request:
 
     # WSGI server facts (False under ASGI, which has no such keys)
 
-    def _environ_flag(self, key: str) -> bool:
-        return bool(self.environ.get(key)) if self.environ is not None else False
+    def _environ_flag(self, name: str) -> bool:
+        return bool(slots.environ_fact(self.environ, name)) if self.environ is not None else False
 
-    is_multithread = property(lambda self: self._environ_flag("wsgi.multithread"))
-    is_multiprocess = property(lambda self: self._environ_flag("wsgi.multiprocess"))
-    is_run_once = property(lambda self: self._environ_flag("wsgi.run_once"))
+    is_multithread = property(lambda self: self._environ_flag("multithread"))
+    is_multiprocess = property(lambda self: self._environ_flag("multiprocess"))
+    is_run_once = property(lambda self: self._environ_flag("run_once"))
 
     # structured headers, parsed on first access
 
@@ -567,7 +571,7 @@ class Request:
             return self.on_json_loading_failed(None)
         try:
             data = self.get_data(cache=cache)
-            result = _loads(data)
+            result = _loads(data, slots.json_loads)
         except (ValueError, RecursionError) as error:
             result = None if silent else self.on_json_loading_failed(error)
         except HTTPException:

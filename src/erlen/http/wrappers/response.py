@@ -4,6 +4,11 @@ A ``Response`` is a status, a ``Headers`` list and a body (a list of byte string
 iterable for a streamed body). It knows nothing about WSGI or ASGI: the adapters read
 ``status``, ``headers`` and the body and write them out. Every header it sets goes through
 ``Headers``, which refuses CR, LF and NUL, so a response can never be split.
+
+Werkzeug's WSGI methods (``__call__``, ``from_app``, ``force_type`` of a WSGI app,
+``get_wsgi_headers``) and the app's ``MAX_COOKIE_SIZE`` go through ``erlen.http.slots``, which
+the adapters, the test tools and the core fill: this module never reads an environ, runs an app
+or reaches the request context. Conditional requests are answered by ``conditional``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from erlen.http import (
     parse_options_header,
     parse_set_header,
     quote_etag,
+    slots,
     unquote_etag,
 )
 from erlen.http.datastructures import (
@@ -39,25 +45,33 @@ from erlen.http.datastructures import (
     ResponseCacheControl,
     WWWAuthenticate,
 )
+from erlen.http.exceptions import use_response_class
+from erlen.http.wrappers.conditional import make_conditional
 from erlen.http.wrappers.header_fields import (
     header_property,
     header_set_property,
     structured_header_property,
 )
 
+if t.TYPE_CHECKING:
+    from erlen.http.wrappers.request import Request
+
 BodyType = bytes | str | t.Iterable[bytes] | t.Iterable[str] | None
 HeadersType = Headers | t.Mapping[str, t.Any] | t.Iterable[tuple[str, t.Any]] | None
 
 _TEXT_CT = "text/html; charset=utf-8"
-_STATUS_LINES: dict[int, str] = {
+#: ``{404: "404 NOT FOUND", ...}``: the status lines of the known codes, as Werkzeug spells them.
+# PERF: built once, so neither a response nor an adapter formats a status line per request
+# (the WSGI adapter reads it directly); measure with
+# `.venv/bin/python benchmarks/instructions.py wsgi hello`.
+STATUS_LINES: dict[int, str] = {
     code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()
 }
-_NO_BODY_STATUSES = frozenset({204, 304})
 
 
 def status_line(code: int) -> str:
     """``"404 NOT FOUND"`` for 404, as Werkzeug spells it; ``"599 UNKNOWN"`` for unknown codes."""
-    line = _STATUS_LINES.get(code)
+    line = STATUS_LINES.get(code)
     if line is None:
         line = f"{code} UNKNOWN"
     return line
@@ -105,13 +119,9 @@ class Response:
 
     @property
     def max_cookie_size(self) -> int:
-        """The largest ``Set-Cookie`` value allowed (``MAX_COOKIE_SIZE``; 4093 without an app)."""
-        from erlen.core.globals import _cv_context
-
-        ctx = _cv_context.get(None)
-        if ctx is not None:
-            return int(ctx.app.config["MAX_COOKIE_SIZE"])
-        return 4093
+        """The largest ``Set-Cookie`` value allowed (``MAX_COOKIE_SIZE``; 4093 without an app:
+        the core fills ``slots.max_cookie_size``)."""
+        return slots.max_cookie_size()
 
     #: Make a relative ``Location`` absolute in ``get_wsgi_headers`` (browsers resolve
     #: relative ones themselves, so erlen leaves them, as Werkzeug 2.1+ does).
@@ -263,14 +273,32 @@ class Response:
         self.headers.set("Content-Length", str(sum(map(len, self.response))))
         self.add_etag()
 
-    # WSGI, for code written against Werkzeug (see response_wsgi)
+    # WSGI, for code written against Werkzeug (the slots are filled by erlen.adapters.environ
+    # and erlen.tools.testing_wsgi)
 
     @classmethod
     def force_type(cls, response: t.Any, environ: dict[str, t.Any] | None = None) -> Response:
-        """``response`` (a response, or a WSGI app run against ``environ``) as a ``cls``."""
-        from erlen.http.wrappers.response_wsgi import force_type
-
-        return force_type(cls, response, environ)
+        """``response`` as a ``cls``: a response object changes class in place (or, when the
+        layouts differ, its state moves to a new ``cls`` instance); a WSGI application is run
+        against ``environ`` first."""
+        if not isinstance(response, Response):
+            if environ is None:
+                raise TypeError(
+                    "A WSGI application can only become a response when run against an environ:"
+                    " pass force_type(app, environ)."
+                )
+            response = Response(*slots.run_wsgi_app(response, environ, False))
+        if isinstance(response, cls):
+            return response
+        try:
+            response.__class__ = cls
+        except TypeError:  # a subclass that adds slots (or __weakref__) has another layout
+            converted = object.__new__(cls)
+            for name in _STATE:
+                object.__setattr__(converted, name, getattr(response, name))
+            converted.__dict__.update(response.__dict__)
+            return converted
+        return t.cast(Response, response)
 
     @classmethod
     def from_app(
@@ -280,16 +308,12 @@ class Response:
         buffered: bool = False,
     ) -> Response:
         """The response a WSGI application gives for ``environ``."""
-        from erlen.http.wrappers.response_wsgi import run_app
-
-        return cls(*run_app(app, environ, buffered))
+        return cls(*slots.run_wsgi_app(app, environ, buffered))
 
     def get_wsgi_headers(self, environ: dict[str, t.Any]) -> Headers:
         """A copy of the headers as they should be sent for ``environ`` (no ``Content-Length``
         on 1xx and 204, no entity headers on 304, a computed ``Content-Length`` otherwise)."""
-        from erlen.http.wrappers.response_wsgi import wsgi_headers
-
-        return wsgi_headers(self, environ)
+        return slots.wsgi_headers(self, environ)
 
     @property
     def content_length(self) -> int | None:
@@ -547,16 +571,14 @@ class Response:
 
     def make_conditional(
         self,
-        request_or_environ: t.Any,
+        request_or_environ: Request | dict[str, t.Any],
         accept_ranges: bool | str = False,
         complete_length: int | None = None,
     ) -> Response:
         """Answer the request's ``If-None-Match``, ``If-Modified-Since``, ``If-Match`` and (with
         ``accept_ranges``) ``Range`` headers from this response's ``ETag`` and
         ``Last-Modified``: 304, 412 or 206, in place. See
-        ``erlen.core.sendfile.make_conditional``."""
-        from erlen.core.sendfile import make_conditional
-
+        ``erlen.http.wrappers.conditional.make_conditional``."""
         return make_conditional(self, request_or_environ, accept_ranges, complete_length)
 
     # lifetime
@@ -587,9 +609,7 @@ class Response:
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
     ) -> t.Iterable[bytes]:
         """A response is also a WSGI application that sends itself."""
-        from erlen.adapters.wsgi import send_response
-
-        return send_response(self, environ, start_response)
+        return slots.send_response(self, environ, start_response)
 
     def __repr__(self) -> str:
         size = "streamed" if self.is_streamed else f"{len(self.get_data())} bytes"
@@ -597,6 +617,11 @@ class Response:
 
 
 _new = object.__new__
+
+# The slots of ``Response``, copied by ``force_type`` when an instance cannot change class.
+_STATE = tuple(name for name in Response.__slots__ if name != "__dict__")
+
+use_response_class(Response)
 
 
 def _encode(chunk: bytes | str) -> bytes:

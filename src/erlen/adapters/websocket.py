@@ -12,6 +12,7 @@ import json
 import typing as t
 
 from erlen.adapters.asgi_request import ScopeRequest
+from erlen.json import dumps
 
 if t.TYPE_CHECKING:
     from erlen.http.wrappers.request import Limits
@@ -41,6 +42,9 @@ class WebSocket(ScopeRequest):
     the handler has not."""
 
     __slots__ = ()
+
+    #: What ``erlen.websocket`` checks, so the core needs no import of this adapter's class.
+    is_websocket = True
 
     def __init__(
         self,
@@ -105,8 +109,6 @@ class WebSocket(ScopeRequest):
             await self.__dict__["_ws_send"]({"type": "websocket.send", "bytes": bytes(data)})
 
     async def send_json(self, obj: t.Any) -> None:
-        from erlen.json import dumps
-
         await self.send(dumps(obj))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:  # type: ignore[override]

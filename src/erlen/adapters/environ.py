@@ -1,5 +1,12 @@
-"""Requests that user code builds from a WSGI environ: ``Request(environ)``,
-``Request.from_values(...)`` and the ``Request.application`` decorator, as Werkzeug has them.
+"""Werkzeug's WSGI entry points on the HTTP layer's objects: ``Request(environ)``, the
+``Request.application`` decorator, a ``Response`` called as a WSGI app, ``get_wsgi_headers``,
+and the environ forms of ``parse_cookie``, ``is_resource_modified`` and ``make_conditional``.
+
+The HTTP layer never reads an environ: it declares these as slots in ``erlen.http.slots``, and
+this module fills them when it is imported (``erlen.adapters`` imports it, and ``import erlen``
+imports the adapters, so they are set before any user code runs). ``Request.from_values`` and
+``Response.from_app`` build environs or run apps with the test tools, so
+``erlen.tools.testing_wsgi`` fills those two (an adapter never imports the tools).
 
 The adapters never come here: they build their own subclasses with the app's limits. A request
 made here reads its environ exactly as the WSGI adapter's ``EnvironRequest`` does (it is one,
@@ -14,8 +21,10 @@ from __future__ import annotations
 import typing as t
 from functools import update_wrapper
 
-from erlen.adapters.wsgi import EnvironRequest
-from erlen.core.globals import _cv_context
+from erlen.adapters.response_wsgi import wsgi_headers
+from erlen.adapters.wsgi import EnvironHeaders, EnvironRequest, send_response
+from erlen.core.globals import context_var
+from erlen.http import slots
 from erlen.http.exceptions import HTTPException
 from erlen.http.wrappers.request import Limits, Request
 
@@ -74,7 +83,7 @@ class StandaloneRequest(EnvironRequest):
         overrides: dict[int, int | None] = self.__dict__.get("_limit_overrides", {})
         if index in overrides:
             return overrides[index]
-        ctx = _cv_context.get(None)
+        ctx = context_var.get(None)
         if ctx is not None:
             return t.cast("int | None", ctx.app.config[_CONFIG_KEYS[index]])
         return WERKZEUG_LIMITS[index]
@@ -148,18 +157,6 @@ def read_environ(
     )
 
 
-def from_values(cls: type[Request], *args: t.Any, **kwargs: t.Any) -> Request:
-    """A request over an environ built by the test tools' ``EnvironBuilder`` from its
-    arguments (``path``, ``base_url``, ``query_string``, ``method``, ``data``, ``headers``...)."""
-    from erlen.tools.testing_wsgi import EnvironBuilder
-
-    builder = EnvironBuilder(*args, **kwargs)
-    try:
-        return builder.get_request(cls)
-    finally:
-        builder.close()
-
-
 def application(
     cls: type[Request], view: t.Callable[..., Response]
 ) -> t.Callable[..., t.Iterable[bytes]]:
@@ -176,3 +173,36 @@ def application(
         return response(environ, start_response)
 
     return update_wrapper(wsgi_app, view)
+
+
+# What the WSGI server says about a request (``Request.remote_user``, ``is_multithread``...),
+# and the raw CGI values ``werkzeug.utils.append_slash_redirect`` reads.
+_SERVER_FACTS = {
+    "path_info": "PATH_INFO",
+    "query_string": "QUERY_STRING",
+    "remote_user": "REMOTE_USER",
+    "multithread": "wsgi.multithread",
+    "multiprocess": "wsgi.multiprocess",
+    "run_once": "wsgi.run_once",
+}
+
+
+def environ_fact(environ: WSGIEnvironment, name: str) -> t.Any:
+    """The environ's value for one of the server facts ``erlen.http.slots.environ_fact`` names."""
+    return environ.get(_SERVER_FACTS[name])
+
+
+slots.environ_headers = EnvironHeaders
+slots.environ_fact = environ_fact
+slots.read_environ = read_environ
+slots.wsgi_application = application
+slots.send_response = send_response
+slots.wsgi_headers = wsgi_headers
+
+__all__ = [
+    "StandaloneRequest",
+    "application",
+    "environ_fact",
+    "read_environ",
+    "standalone_class",
+]

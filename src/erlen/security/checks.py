@@ -30,13 +30,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from erlen.adapters.proxies import ProxyRules
+from erlen.core.app import App
 from erlen.core.sessions import MIN_SECRET_KEY_LENGTH, key_is_weak, weak_keys_allowed
 from erlen.security.headers import SecurityHeaders
 from erlen.security.hosts import host_is_trusted
-
-if t.TYPE_CHECKING:
-    from erlen.core.app import Erlen
+from erlen.security.proxies import ProxyRules
 
 __all__ = [
     "Problem",
@@ -108,7 +106,7 @@ def format_problems(problems: t.Iterable[Problem]) -> str:
     return "\n\n".join(str(problem) for problem in problems)
 
 
-def check_app(app: Erlen, *, deploy: bool = False) -> list[Problem]:
+def check_app(app: App, *, deploy: bool = False) -> list[Problem]:
     """Every problem in ``app``'s configuration, errors first.
 
     Without ``deploy`` the app is judged as it is configured now: in debug mode, with
@@ -129,12 +127,12 @@ def check_app(app: Erlen, *, deploy: bool = False) -> list[Problem]:
     return sorted(problems, key=lambda problem: problem.severity != "error")
 
 
-def startup_errors(app: Erlen) -> list[Problem]:
+def startup_errors(app: App) -> list[Problem]:
     """The errors of ``check_app(app)``: what a server reports when it starts."""
     return [problem for problem in check_app(app) if problem.severity == "error"]
 
 
-def startup_failure(app: Erlen) -> str | None:
+def startup_failure(app: App) -> str | None:
     """The message a server's start-up fails with (the ASGI lifespan's), or None when the app
     may start. In debug mode it always may: the debug page shows each failing request's error,
     and the reloader must keep a process serving while the developer fixes the setting."""
@@ -144,7 +142,7 @@ def startup_failure(app: Erlen) -> str | None:
     return str(StartupError(problems)) if problems else None
 
 
-def log_startup_errors(app: Erlen) -> None:
+def log_startup_errors(app: App) -> None:
     """Log the start-up errors on ``app.logger``, once per app: what a WSGI server (which has no
     start-up hook) reports at its first request."""
     if app.extensions.get(_CHECKED):
@@ -155,7 +153,7 @@ def log_startup_errors(app: Erlen) -> None:
         app.logger.error("%s", StartupError(problems))
 
 
-def exit_on_startup_errors(app: Erlen) -> None:
+def exit_on_startup_errors(app: App) -> None:
     """What ``erlen run`` and ``app.run()`` do before serving: print the start-up errors and,
     outside debug mode, exit with status 1. In debug mode the server starts anyway, and the
     errors are printed as warnings: the debug page shows them on each request they break."""
@@ -181,7 +179,7 @@ def exit_on_startup_errors(app: Erlen) -> None:
     sys.exit(1)
 
 
-def key_digest(app: Erlen) -> str | None:
+def key_digest(app: App) -> str | None:
     """A one-way digest of ``SECRET_KEY``, to compare the keys of two processes without showing
     either; None without a key."""
     key = app.config.get("SECRET_KEY")
@@ -220,7 +218,7 @@ def redis_url_error(url: object) -> str | None:
 # -- the checks ---------------------------------------------------------------------------
 
 
-def _needs_key(app: Erlen) -> bool:
+def _needs_key(app: App) -> bool:
     """Whether the configuration itself uses the key, so that requests fail without one (an
     app that never touches the session runs without a key, as in Flask)."""
     config = app.config
@@ -233,7 +231,7 @@ def _needs_key(app: Erlen) -> bool:
     )
 
 
-def _secret_key(app: Erlen, relaxed: bool) -> Iterator[Problem]:
+def _secret_key(app: App, relaxed: bool) -> Iterator[Problem]:
     config = app.config
     key = config.get("SECRET_KEY")
     if key is not None and not isinstance(key, str | bytes):
@@ -314,14 +312,12 @@ def _fallbacks(fallbacks: object, relaxed: bool) -> Iterator[Problem]:
         )
 
 
-def _uses_config_session(app: Erlen) -> bool:
+def _uses_config_session(app: App) -> bool:
     """Whether ``SESSION_TYPE`` chooses the session: the app kept the class's interface."""
-    from erlen.core.app import Erlen
-
-    return app.session_interface is Erlen.session_interface
+    return app.session_interface is App.session_interface
 
 
-def _session_store(app: Erlen) -> Iterator[Problem]:
+def _session_store(app: App) -> Iterator[Problem]:
     config = app.config
     session_type = config.get("SESSION_TYPE") or "cookie"
     url = config.get("SESSION_REDIS_URL")
@@ -393,7 +389,7 @@ def _session_store(app: Erlen) -> Iterator[Problem]:
         )
 
 
-def _rate_limit_storage(app: Erlen) -> Iterator[Problem]:
+def _rate_limit_storage(app: App) -> Iterator[Problem]:
     storage = app.config.get("RATE_LIMIT_STORAGE")
     if storage is None or callable(getattr(storage, "hit", None)):
         return
@@ -419,7 +415,7 @@ def _rate_limit_storage(app: Erlen) -> Iterator[Problem]:
     )
 
 
-def _hosts_and_names(app: Erlen) -> Iterator[Problem]:
+def _hosts_and_names(app: App) -> Iterator[Problem]:
     config = app.config
     hosts = config.get("TRUSTED_HOSTS")
     trusted: list[str] = []
@@ -474,7 +470,7 @@ def _hosts_and_names(app: Erlen) -> Iterator[Problem]:
             )
 
 
-def _server_name(server_name: object, trusted: list[str] | None, app: Erlen) -> Iterator[Problem]:
+def _server_name(server_name: object, trusted: list[str] | None, app: App) -> Iterator[Problem]:
     if not server_name:
         return
     if not isinstance(server_name, str) or not _SERVER_NAME_RE.fullmatch(server_name.lower()):
@@ -507,7 +503,7 @@ def _server_name(server_name: object, trusted: list[str] | None, app: Erlen) -> 
         )
 
 
-def _security_settings(app: Erlen) -> Iterator[Problem]:
+def _security_settings(app: App) -> Iterator[Problem]:
     """The settings the security gates parse when the app starts serving: one that does not
     parse makes every request fail."""
     config = app.config
@@ -542,7 +538,7 @@ def _warning(id: str, setting: str, message: str, fix: str) -> Problem:
     return Problem(id, "warning", setting, message, fix)
 
 
-def _deployment_review(app: Erlen) -> Iterator[Problem]:
+def _deployment_review(app: App) -> Iterator[Problem]:
     """What a production deployment should review: each protection that is off."""
     config = app.config
     if app.debug:

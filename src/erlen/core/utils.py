@@ -7,7 +7,10 @@ never leaves its folder, symlinks included) answering conditional requests from 
 ``import_string`` is ``erlen.core.config``'s with Werkzeug's error. What is new here is
 ``cached_property``, the ``header_property`` / ``environ_property`` descriptors and
 ``secure_filename``. Nothing here keeps state or reads the request context, except what the
-sendfile functions read, as they do everywhere.
+sendfile functions read, as they do everywhere. A WSGI ``environ`` argument (Werkzeug's
+signatures) is only passed on, or read through ``erlen.http.slots.environ_fact``, which the
+adapters fill: this module never reads an environ itself. (It was ``erlen.http.utils``; it
+needs the core, so it lives here, and ``werkzeug.utils`` / ``erlen.utils`` name it.)
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from erlen.core import config as _config
 from erlen.core import helpers as _helpers
 from erlen.core import sendfile as _sendfile
 from erlen.core.sendfile import _WINDOWS_DEVICES, safe_join
+from erlen.http import slots
+from erlen.http.wrappers.response import Response as _DefaultResponse
 from erlen.http.wrappers.response import content_type_for
 
 if t.TYPE_CHECKING:
@@ -219,19 +224,17 @@ def redirect(location: str, code: int = 302, Response: type[Response] | None = N
     """A redirect response to ``location``, built without the app (Werkzeug's form); within a
     request, ``erlen.redirect`` goes through ``app.redirect`` instead."""
     if Response is None:
-        from erlen.http.wrappers import Response as default_class
-
-        Response = default_class
+        Response = _DefaultResponse
     return _helpers.redirect(location, code, Response)
 
 
 def append_slash_redirect(environ: dict[str, t.Any], code: int = 308) -> Response:
     """A redirect from the request's path to the same path with a ``/`` added (relative, so it
     works behind any prefix), keeping the query string."""
-    path = str(environ.get("PATH_INFO") or "")
+    path = str(slots.environ_fact(environ, "path_info") or "")
     last = path.rpartition("/")[2]
     location = f"{last}/" if last else "./"
-    query = environ.get("QUERY_STRING")
+    query = slots.environ_fact(environ, "query_string")
     if query:
         location = f"{location}?{query}"
     return redirect(location, code)

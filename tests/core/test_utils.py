@@ -1,4 +1,4 @@
-"""erlen.http.utils: Werkzeug's werkzeug.utils names on erlen."""
+"""erlen.core.utils: Werkzeug's werkzeug.utils names on erlen."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from erlen import Erlen
-from erlen.http.datastructures import Headers
-from erlen.http.exceptions import NotFound
-from erlen.http.utils import (
+from erlen.core.utils import (
     ImportStringError,
     append_slash_redirect,
     cached_property,
@@ -26,6 +24,8 @@ from erlen.http.utils import (
     send_file,
     send_from_directory,
 )
+from erlen.http.datastructures import Headers
+from erlen.http.exceptions import NotFound
 from erlen.http.wrappers import Response
 
 
@@ -157,7 +157,7 @@ def test_find_modules() -> None:
     assert "erlen.security.passwords" in set(find_modules("erlen", recursive=True))
     assert "erlen.security" in set(find_modules("erlen", include_packages=True))
     with pytest.raises(ValueError, match="not a package"):
-        list(find_modules("erlen.http.utils"))
+        list(find_modules("erlen.core.utils"))
 
 
 def test_get_content_type() -> None:

@@ -20,7 +20,13 @@ import pytest
 from click.testing import Result
 
 from erlen import Erlen, session
-from erlen.tools.checks import Problem, check_app, redis_url_error, startup_errors, startup_failure
+from erlen.security.checks import (
+    Problem,
+    check_app,
+    redis_url_error,
+    startup_errors,
+    startup_failure,
+)
 from erlen.tools.cli import cli
 
 STRONG_KEY = "9f1c2b7e4d8a6f3e0b5c9d2a7e4f1b8c"

@@ -24,11 +24,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import e2e, plot, report, wrk
+from benchmarks import e2e, instructions, plot, report, wrk
 from benchmarks.apps import ROUTE_COUNT, Unavailable
 from benchmarks.drivers import ASGIDriver, Driver, Lifespan, WSGIDriver
 from benchmarks.frameworks import GROUPS, Framework, Group
-from benchmarks.results import Cell, GroupResult, RoutingResult, RunResult, load_average
+from benchmarks.results import Cell, Count, GroupResult, RoutingResult, RunResult, load_average
 from benchmarks.scenarios import BY_NAME, SCENARIOS, Request, Scenario
 from benchmarks.servers import ServerFailed
 from benchmarks.timing import Measurement, calls, measure
@@ -77,6 +77,23 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--round-seconds", type=float, help="length of a round (default 0.2, quick 0.02)"
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    counting = parser.add_mutually_exclusive_group()
+    counting.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions per request with callgrind even in a --quick run",
+    )
+    counting.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="skip the callgrind counts (on by default when valgrind is installed)",
+    )
+    parser.add_argument(
+        "--instructions-requests",
+        type=int,
+        default=300,
+        help="requests per callgrind count (each cell runs N and 2N; default 300)",
+    )
     return parser.parse_args(argv)
 
 
@@ -97,8 +114,12 @@ def main(argv: Sequence[str]) -> int:
     started = time.time()
     load_before = load_average()
     print(f"load average (1 min) before: {load_before:.2f}", file=sys.stderr)
+    count_requests = _instructions_requests(args)
     try:
         results, routing = run_in_process(groups, scenarios, with_routing, settings)
+        if count_requests:
+            for result in results.values():
+                count_group(result, count_requests)
         end_to_end = e2e.run(e2e.QUICK if args.quick else e2e.E2ESettings()) if with_e2e else None
     except (VerificationFailed, e2e.CheckFailed, ServerFailed, wrk.WrkFailed) as error:
         print(f"\nbenchmark stopped: {error}", file=sys.stderr)
@@ -133,6 +154,35 @@ def main(argv: Sequence[str]) -> int:
         plot.write(run, PLOT)
         print(f"\nwritten to {DOCS} and {PLOT}", file=sys.stderr)
     return 0
+
+
+def _instructions_requests(args: argparse.Namespace) -> int:
+    """Requests per callgrind count, or 0 for no counts: counted by default when valgrind is
+    installed, except in a --quick run (unless --instructions)."""
+    if args.no_instructions or (args.quick and not args.instructions):
+        return 0
+    if shutil.which("valgrind") is None:
+        print(f"instructions not counted: {instructions.INSTALL_HINT}", file=sys.stderr)
+        return 0
+    return max(1, args.instructions_requests)
+
+
+def count_group(result: GroupResult, requests: int) -> None:
+    """Fill ``result.instructions``: instructions per request for every cell that ran, counted
+    under callgrind by ``benchmarks/instructions.py``. A count that fails is left empty with its
+    reason; it never stops the run."""
+    for scenario, cells in result.rows.items():
+        counts = result.instructions.setdefault(scenario, {})
+        for label, cell in cells.items():
+            if not isinstance(cell, Measurement):
+                continue
+            try:
+                count: Count = instructions.per_request(result.name, scenario, label, requests)
+            except Exception as error:  # a count is a figure beside the timing, never a stop
+                count = f"n/a ({str(error).strip().splitlines()[0][:80] or type(error).__name__})"
+            counts[label] = count
+            shown = f"{count:12,.0f} instructions/req" if isinstance(count, float) else count
+            print(f"{result.name} {scenario:13} {label:18} {shown}", file=sys.stderr)
 
 
 def run_in_process(

@@ -6,7 +6,8 @@ many requests after it, and prints the difference divided by the extra requests:
 imports and warm-up cancel out. ``--framework Falcon`` counts a peer the same way. The requests
 are the benchmark's own (same apps, same drivers, answers checked first). Not a test; needs
 valgrind (``apt-get install valgrind``). Every ``# PERF:`` comment in erlen that quotes an
-instruction count can be checked with this command.
+instruction count can be checked with this command, and ``make bench`` counts every cell of
+its in-process tables this way (``--no-instructions`` skips them).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+INSTALL_HINT = "valgrind is not installed (apt-get install valgrind)"
 _COLLECTED = re.compile(rb"Collected\s*:\s*(\d+)")
 
 
@@ -92,7 +94,7 @@ def main(argv: Sequence[str]) -> int:
         _inner(args.group, args.scenario, args.framework, args.inner)
         return 0
     if shutil.which("valgrind") is None:
-        parser.error("valgrind is not installed (apt-get install valgrind)")
+        parser.error(INSTALL_HINT)
     value = per_request(args.group, args.scenario, args.framework, args.requests)
     who = args.framework or "erlen"
     print(f"{who}, {args.group}, {args.scenario}: {value:,.0f} instructions per request")

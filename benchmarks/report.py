@@ -87,6 +87,8 @@ def render(run: RunResult) -> str:
         lines += ["", f"![µs per request, in process, log scale]({PLOT})"]
     for group in run.groups.values():
         lines += ["", *_group_table(group)]
+        if group.instructions:
+            lines += ["", *_instructions_table(group)]
     if run.routing is not None:
         lines += ["", *_routing_table(run.routing)]
     spread = _spread_note(run)
@@ -124,6 +126,38 @@ def _group_table(group: GroupResult) -> list[str]:
         lines.append(f"| {scenario} | " + " | ".join(shown) + " |")
     for note in footnotes:
         lines += ["", note]
+    return lines
+
+
+def _instructions_table(group: GroupResult) -> list[str]:
+    """Instructions per request under callgrind, beside the µs table: the figure that stays put
+    when the machine is noisy. One cell is re-measured with ``python benchmarks/instructions.py
+    GROUP SCENARIO --framework LABEL``."""
+    lines = [
+        f"### {group.name.upper()}: instructions per request, callgrind (ratio to erlen)",
+        "",
+        "| scenario | " + " | ".join(group.frameworks) + " |",
+        "| --- |" + " ---: |" * len(group.frameworks),
+    ]
+    base = group.erlen
+    for scenario, counts in group.instructions.items():
+        base_count = counts.get(base) if base is not None else None
+        shown = []
+        for label in group.frameworks:
+            count = counts.get(label, "n/a")
+            if not isinstance(count, float):
+                shown.append(count)
+            elif isinstance(base_count, float) and base_count:
+                shown.append(f"{count:,.0f} ({count / base_count:.2f}x)")
+            else:
+                shown.append(f"{count:,.0f}")
+        lines.append(f"| {scenario} | " + " | ".join(shown) + " |")
+    lines += [
+        "",
+        "Counted under valgrind's callgrind with `PYTHONHASHSEED=0`: a run of N requests and one"
+        " of 2N after the same warm-up, the difference over N. Re-measure one cell with"
+        " `python benchmarks/instructions.py wsgi hello --framework Falcon`.",
+    ]
     return lines
 
 
@@ -242,6 +276,7 @@ def as_json(run: RunResult) -> dict[str, Any]:
                     for scenario, cells in group.rows.items()
                 },
                 "notes": group.notes,
+                "instructions": group.instructions,
             }
             for name, group in run.groups.items()
         },

@@ -12,6 +12,8 @@ from benchmarks.timing import Measurement
 
 #: A measurement, or "n/a (the reason)".
 Cell = Measurement | str
+#: Instructions per request counted by callgrind, or why there is no count.
+Count = float | str
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class GroupResult:
     rows: dict[str, dict[str, Cell]]
     #: scenario name -> framework label -> how the framework stands in for a feature it lacks
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: scenario name -> framework label -> instructions per request (callgrind), when counted
+    instructions: dict[str, dict[str, Count]] = field(default_factory=dict)
 
     @property
     def erlen(self) -> str | None:

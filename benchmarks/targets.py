@@ -5,7 +5,8 @@ ASGI scenario; at least 10x faster than Flask on ``hello``; routing 1,000 rules 
 routing 10. End to end: under 1 MB of resident growth over 100,000 requests. A target whose
 part did not run is left out; one whose peer has no number (a feature it lacks) says "n/a".
 
-"At or below" compares medians as they are; a miss smaller than the rounds' own spread is
+"At or below" compares instructions per request (callgrind) where both sides were counted, the
+steadier figure, and medians as they are otherwise; a miss smaller than the rounds' own spread is
 marked as such, since another run may well turn it over. When a target misses, its row gives
 the cause from ``CAUSES``: written by people from a profile (``benchmarks/hotspots.py``), kept
 next to the target it explains, and shown only while that target misses.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.results import Cell, RunResult
+from benchmarks.results import Cell, Count, RunResult
 from benchmarks.timing import Measurement
 
 #: The in-process peer erlen must match, per group.
@@ -94,7 +95,8 @@ def evaluate(run: RunResult) -> list[Verdict]:
         if group is None or group.erlen is None:
             continue
         for scenario, cells in group.rows.items():
-            verdicts.append(_at_or_below(group_name, scenario, group.erlen, cells, peer))
+            counts = group.instructions.get(scenario, {})
+            verdicts.append(_at_or_below(group_name, scenario, group.erlen, cells, peer, counts))
     flask = _flask_speedup(run)
     if flask is not None:
         verdicts.append(flask)
@@ -128,10 +130,21 @@ def evaluate(run: RunResult) -> list[Verdict]:
 
 
 def _at_or_below(
-    group: str, scenario: str, erlen_label: str, cells: dict[str, Cell], peer: str
+    group: str,
+    scenario: str,
+    erlen_label: str,
+    cells: dict[str, Cell],
+    peer: str,
+    counts: dict[str, Count] | None = None,
 ) -> Verdict:
     key = f"{group} {scenario}"
     target = f"{group.upper()} {scenario}: {erlen_label} at or below {peer}"
+    counted, other_count = (counts or {}).get(erlen_label), (counts or {}).get(peer)
+    if isinstance(counted, float) and isinstance(other_count, float) and other_count:
+        # Instructions per request barely move between runs: the steadier figure decides.
+        ratio = counted / other_count
+        measured = f"{counted:,.0f} vs {other_count:,.0f} instructions per request: {ratio:.2f}x"
+        return Verdict(key, target, measured, ratio <= 1, f"by {_percent(ratio - 1)}")
     erlen, other = cells.get(erlen_label), cells.get(peer)
     if not isinstance(erlen, Measurement):
         return Verdict(key, target, f"erlen: {erlen}", None)

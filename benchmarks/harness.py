@@ -136,6 +136,7 @@ def main(argv: Sequence[str]) -> int:
         routing=routing,
         e2e=end_to_end,
         load=(load_before, load_after),
+        instruction_requests=count_requests,
     )
     block = report.render(run)
     print(block)
@@ -164,7 +165,7 @@ def _instructions_requests(args: argparse.Namespace) -> int:
     if shutil.which("valgrind") is None:
         print(f"instructions not counted: {instructions.INSTALL_HINT}", file=sys.stderr)
         return 0
-    return max(1, args.instructions_requests)
+    return max(1, int(args.instructions_requests))
 
 
 def count_group(result: GroupResult, requests: int) -> None:
@@ -179,7 +180,9 @@ def count_group(result: GroupResult, requests: int) -> None:
             try:
                 count: Count = instructions.per_request(result.name, scenario, label, requests)
             except Exception as error:  # a count is a figure beside the timing, never a stop
-                count = f"n/a ({str(error).strip().splitlines()[0][:80] or type(error).__name__})"
+                reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                # A table cell: no pipe may split it.
+                count = f"n/a ({reason[:80].replace('|', '/')})"
             counts[label] = count
             shown = f"{count:12,.0f} instructions/req" if isinstance(count, float) else count
             print(f"{result.name} {scenario:13} {label:18} {shown}", file=sys.stderr)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL_HINT = "valgrind is not installed (apt-get install valgrind)"
@@ -47,7 +48,14 @@ def count(group: str, scenario: str, label: str | None, requests: int) -> int:
     result = subprocess.run(command, capture_output=True, cwd=ROOT, env=env, check=False)
     match = _COLLECTED.search(result.stderr)
     if result.returncode != 0 or match is None:
-        raise RuntimeError(f"callgrind run failed:\n{result.stderr.decode()[-2000:]}")
+        # The first line says why in a few words (the harness shows it in the table's cell);
+        # the end of valgrind's output follows for whoever reads the whole error.
+        output = result.stderr.decode(errors="replace")
+        lines = [line for line in output.splitlines() if line.strip() and not line.startswith("==")]
+        last = lines[-1].strip() if lines else "no output"
+        raise RuntimeError(
+            f"callgrind run failed (exit {result.returncode}): {last}\n{output[-2000:]}"
+        )
     return int(match.group(1))
 
 
@@ -62,11 +70,11 @@ def per_request(group: str, scenario: str, label: str | None, requests: int) -> 
 def _inner(group: str, scenario: str, label: str | None, requests: int) -> None:
     """Run inside valgrind: warm up, then serve ``requests`` requests and exit."""
     sys.path.insert(0, str(ROOT))
-    from benchmarks.frameworks import GROUPS
+    from benchmarks.frameworks import GROUPS, Group
     from benchmarks.harness import verified_driver
     from benchmarks.scenarios import BY_NAME
 
-    frameworks = {framework.label: framework for framework in GROUPS[group]}
+    frameworks = {framework.label: framework for framework in GROUPS[cast(Group, group)]}
     name = label or next(name for name in frameworks if name.startswith("erlen"))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -93,6 +101,9 @@ def main(argv: Sequence[str]) -> int:
     if args.inner is not None:
         _inner(args.group, args.scenario, args.framework, args.inner)
         return 0
+    labels = [framework.label for framework in GROUPS[args.group]]
+    if args.framework is not None and args.framework not in labels:
+        parser.error(f"--framework: {args.group}'s columns are {', '.join(map(repr, labels))}")
     if shutil.which("valgrind") is None:
         parser.error(INSTALL_HINT)
     value = per_request(args.group, args.scenario, args.framework, args.requests)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import statistics
 import time
 from pathlib import Path
@@ -88,7 +89,7 @@ def render(run: RunResult) -> str:
     for group in run.groups.values():
         lines += ["", *_group_table(group)]
         if group.instructions:
-            lines += ["", *_instructions_table(group)]
+            lines += ["", *_instructions_table(group, run.instruction_requests)]
     if run.routing is not None:
         lines += ["", *_routing_table(run.routing)]
     spread = _spread_note(run)
@@ -129,7 +130,7 @@ def _group_table(group: GroupResult) -> list[str]:
     return lines
 
 
-def _instructions_table(group: GroupResult) -> list[str]:
+def _instructions_table(group: GroupResult, requests: int = 0) -> list[str]:
     """Instructions per request under callgrind, beside the µs table: the figure that stays put
     when the machine is noisy. One cell is re-measured with ``python benchmarks/instructions.py
     GROUP SCENARIO --framework LABEL``."""
@@ -152,11 +153,18 @@ def _instructions_table(group: GroupResult) -> list[str]:
             else:
                 shown.append(f"{count:,.0f}")
         lines.append(f"| {scenario} | " + " | ".join(shown) + " |")
+    n = f"{requests:,}" if requests else "N"
+    peer = targets.PEERS.get(group.name)
+    label = peer if peer in group.frameworks else group.frameworks[-1]
+    scenario = next(iter(group.instructions), "hello")
+    option = f" --requests {requests}" if requests else ""
     lines += [
         "",
-        "Counted under valgrind's callgrind with `PYTHONHASHSEED=0`: a run of N requests and one"
-        " of 2N after the same warm-up, the difference over N. Re-measure one cell with"
-        " `python benchmarks/instructions.py wsgi hello --framework Falcon`.",
+        f"Counted under valgrind's callgrind with `PYTHONHASHSEED=0`: a run of {n} requests and"
+        f" one of twice as many after the same warm-up, the difference over {n}; start-up and"
+        " imports cancel out. A count that failed shows why. Re-measure one cell with"
+        f" `python benchmarks/instructions.py {group.name} {scenario} --framework"
+        f" {shlex.quote(label)}{option}`.",
     ]
     return lines
 
@@ -292,6 +300,7 @@ def as_json(run: RunResult) -> dict[str, Any]:
             for v in targets.evaluate(run)
         ],
         "load": list(run.load),
+        "instruction_requests": run.instruction_requests,
     }
 
 

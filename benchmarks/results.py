@@ -55,6 +55,8 @@ class RunResult:
     e2e: E2EResult | None
     #: The 1-minute load average before and after the run: other work on the machine shows here.
     load: tuple[float, float]
+    #: N of the callgrind counts (a run of N requests and one of 2N); 0: nothing was counted.
+    instruction_requests: int = 0
 
     def cell(self, group: str, scenario: str, label: str) -> Cell | None:
         """One cell of the in-process tables, or None if it was not run."""

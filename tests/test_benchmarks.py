@@ -140,3 +140,115 @@ def test_counts_are_skipped_on_request_and_in_quick_runs(monkeypatch: pytest.Mon
     assert harness._instructions_requests(harness.parse_args([])) == 300
     monkeypatch.setattr(harness.shutil, "which", lambda name: None)
     assert harness._instructions_requests(harness.parse_args([])) == 0
+
+
+def _run(group: Any, requests: int) -> Any:
+    from benchmarks.results import RunResult
+
+    return RunResult(
+        started=0.0,
+        seconds=1.0,
+        rounds=7,
+        round_seconds=0.2,
+        groups={"wsgi": group},
+        routing=None,
+        e2e=None,
+        load=(0.0, 0.0),
+        instruction_requests=requests,
+    )
+
+
+def test_the_report_shows_the_counts_and_judges_the_target_on_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    harness, report, _targets, measurement = _bench_modules()
+    counts = {"erlen": 50_000.0, "Falcon": 40_000.0}
+    monkeypatch.setattr(harness.instructions, "per_request", lambda g, s, label, n: counts[label])
+    group = _group(measurement)
+    harness.count_group(group, 300)
+    page = report.render(_run(group, 300))
+
+    assert "| hello | 5.00 (1.00x) | 5.00 (1.00x) | n/a (not installed) |" in page
+    assert "| hello | 50,000 (1.00x) | 40,000 (0.80x) | n/a |" in page
+    assert "a run of 300 requests" in page
+    command = "python benchmarks/instructions.py wsgi hello --framework Falcon --requests 300"
+    assert f"`{command}`" in page
+    # Equal medians would hold; the counts say erlen does 25% more work, and the row says so.
+    row = next(line for line in page.splitlines() if "erlen at or below Falcon" in line)
+    assert "50,000 vs 40,000 instructions per request: 1.25x" in row
+    assert "**no** (by 25%)" in row
+    as_json = report.as_json(_run(group, 300))
+    assert as_json["groups"]["wsgi"]["instructions"] == {"hello": counts}
+    assert as_json["instruction_requests"] == 300
+
+
+def test_without_counts_the_report_has_only_the_timings() -> None:
+    _harness, report, _targets, measurement = _bench_modules()
+    page = report.render(_run(_group(measurement), 0))
+    assert "instructions" not in page
+    row = next(line for line in page.splitlines() if "erlen at or below Falcon" in line)
+    assert "5.00 µs vs 5.00 µs: 1.00x" in row
+
+
+def test_a_failed_count_shows_its_reason_in_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    harness, report, _targets, measurement = _bench_modules()
+
+    def fake(group: str, scenario: str, label: str, requests: int) -> float:
+        if label == "Falcon":
+            raise RuntimeError("callgrind run failed (exit 1): ImportError: no | falcon\n==1== …")
+        return 30_000.0
+
+    monkeypatch.setattr(harness.instructions, "per_request", fake)
+    group = _group(measurement)
+    harness.count_group(group, 100)
+    page = report.render(_run(group, 100))
+    reason = "n/a (callgrind run failed (exit 1): ImportError: no / falcon)"
+    assert f"| hello | 30,000 (1.00x) | {reason} | n/a |" in page
+    # With one side uncounted, the target falls back to the medians.
+    row = next(line for line in page.splitlines() if "erlen at or below Falcon" in line)
+    assert "5.00 µs vs 5.00 µs" in row
+
+
+def test_no_instructions_never_calls_the_counter(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness, _report, _targets, _measurement = _bench_modules()
+    called: list[str] = []
+
+    def fake(group: str, scenario: str, label: str, requests: int) -> float:
+        called.append(label)
+        return 1_000.0
+
+    monkeypatch.setattr(harness.instructions, "per_request", fake)
+    monkeypatch.setattr(harness.shutil, "which", lambda name: f"/usr/bin/{name}")
+    common = ["--no-write", "--only", "wsgi", "--scenario", "routes-1000"]
+    common += ["--rounds", "1", "--round-seconds", "0.002"]
+
+    assert harness.main([*common, "--no-instructions"]) == 0
+    assert called == []
+    assert "instructions" not in capsys.readouterr().out
+
+    # Counted by default: every framework that ran, shown in the printed tables.
+    assert harness.main(common) == 0
+    assert "erlen" in called
+    assert "### WSGI: instructions per request" in capsys.readouterr().out
+
+
+def test_the_flask_speedup_uses_the_counts_where_both_were_counted() -> None:
+    _harness, _report, targets, measurement = _bench_modules()
+    from benchmarks.results import GroupResult
+
+    fast = measurement(median_us=3.0, rounds_us=(3.0,), requests_per_round=10)
+    slow = measurement(median_us=36.0, rounds_us=(36.0,), requests_per_round=10)
+    group = GroupResult("wsgi", ["erlen", "Flask"], {"hello": {"erlen": fast, "Flask": slow}})
+
+    def flask_row() -> Any:
+        verdicts = targets.evaluate(_run(group, 300))
+        return next(v for v in verdicts if v.key == "wsgi hello vs Flask")
+
+    assert flask_row().measured == "3.00 µs vs 36.00 µs: 12.0x faster"
+    assert flask_row().holds is True
+    group.instructions["hello"] = {"erlen": 36_000.0, "Flask": 324_000.0}
+    row = flask_row()
+    assert row.measured == "36,000 vs 324,000 instructions per request: 9.0x fewer"
+    assert row.holds is False

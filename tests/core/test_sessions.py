@@ -421,3 +421,37 @@ def test_cookies_signed_with_itsdangerous_own_key_derivation_still_verify() -> N
     client = app.test_client()
     client.set_cookie("session", plain.dumps({"user": "ann"}))
     assert client.get("/get").get_json() == {"user": "ann"}
+
+
+@pytest.mark.parametrize("where", ["class", "instance"])
+def test_session_type_never_replaces_an_interface_the_app_chose(where: str) -> None:
+    from erlen.core.sessions import SecureCookieSessionInterface
+
+    class OwnInterface(SecureCookieSessionInterface):
+        pass
+
+    own = OwnInterface()
+
+    class OwnApp(Erlen):
+        pass
+
+    if where == "class":
+        OwnApp.session_interface = own
+    app = OwnApp(__name__)
+    if where == "instance":
+        app.session_interface = own
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY=SECRET,
+        SESSION_TYPE="redis",
+        SESSION_REDIS_URL="redis://127.0.0.1:1/0",
+    )
+
+    @app.route("/")
+    def index() -> str:
+        session["seen"] = True
+        return "ok"
+
+    response = app.test_client().get("/")
+    assert response.status_code == 200
+    assert app.session_interface is own

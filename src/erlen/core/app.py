@@ -43,7 +43,7 @@ from erlen.core.logging import create_logger
 from erlen.core.plan import blueprint_names
 from erlen.core.scaffold import Scaffold, _endpoint_from_view_func, _setupmethod
 from erlen.core.sendfile import add_static_route
-from erlen.core.sessions import SecureCookieSessionInterface, SessionInterface
+from erlen.core.sessions import DEFAULT_INTERFACE, SessionInterface
 from erlen.core.templating import DispatchingJinjaLoader, Environment
 from erlen.http.exceptions import Aborter, HTTPException
 from erlen.http.routing import BuildError, Map, Rule
@@ -128,7 +128,7 @@ class App(Scaffold):
     config_class: type[Config] = Config
     app_ctx_globals_class: type[_AppCtxGlobals] = _AppCtxGlobals
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
-    session_interface: SessionInterface = SecureCookieSessionInterface()
+    session_interface: SessionInterface = DEFAULT_INTERFACE
     #: The class of ``app.aborter``, which ``abort()`` calls.
     aborter_class: type[Aborter] = Aborter
     #: The environment class ``create_jinja_environment`` instantiates.

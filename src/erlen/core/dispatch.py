@@ -34,7 +34,7 @@ from erlen.core.ctx import RequestContext
 from erlen.core.errors import FormDataRoutingRedirect
 from erlen.core.globals import _cv_context
 from erlen.core.plan import Plan
-from erlen.core.sessions import save_session
+from erlen.core.sessions import save_session, uses_config_session
 from erlen.core.signals import lifecycle as _signal_switch
 from erlen.http.exceptions import BadRequest, HTTPException, NotFound
 from erlen.http.routing import RequestRedirect, WebsocketMismatch
@@ -150,7 +150,7 @@ class Dispatcher:
         self.gates = app.security_gates_class(config)
         self.teardown_everything = Plan(app, None, False).teardown
         session_type = config.get("SESSION_TYPE", "cookie")
-        if session_type != "cookie" and app.session_interface is type(app).session_interface:
+        if session_type != "cookie" and uses_config_session(app):
             backend = SESSION_BACKENDS.get(session_type)
             if backend is not None:
                 chosen = import_string(backend)(app)
@@ -199,7 +199,7 @@ class Dispatcher:
         except HTTPException as error:
             request.routing_exception = error
         except Exception as error:
-            # A bug in a custom converter: let it reach the view's place in _respond, where it
+            # A bug in a custom converter: let it reach the view's place in respond, where it
             # is logged and becomes a 500 (or propagates in testing), like any other error.
             request.routing_exception = error  # type: ignore[assignment]
         else:
@@ -240,7 +240,10 @@ class Dispatcher:
         return None
 
     def plan(self, request: Request, awaits: bool) -> Plan:
-        app = self.app
+        """The endpoint's plan for the mode (sync, or awaiting), built on first use and kept."""
+        # PERF: the weak reference called directly, as in ``route``: the async plan is looked
+        # up on every async request (benchmarks/instructions.py asgi hello).
+        app: App = self._app()  # type: ignore[assignment]
         rule = request.url_rule
         endpoint = rule.endpoint if rule is not None else None
         plans = self.async_plans if awaits else self.sync_plans
@@ -264,7 +267,7 @@ class Dispatcher:
         return rv
 
     def respond_sync(self, ctx: RequestContext, plan: Plan) -> Response:
-        """Run ``_respond`` for a sync plan: nothing in it awaits, so one ``send`` finishes it."""
+        """Run ``respond`` for a sync plan: nothing in it awaits, so one ``send`` finishes it."""
         return t.cast("Response", finish(self.respond(ctx, plan)))
 
     async def preprocess(self, ctx: RequestContext, plan: Plan) -> t.Any:

@@ -28,6 +28,7 @@ if t.TYPE_CHECKING:
     from erlen.http.wrappers import Request, Response
 
 __all__ = [
+    "DEFAULT_INTERFACE",
     "MIN_SECRET_KEY_LENGTH",
     "NullSession",
     "SecureCookieSession",
@@ -41,6 +42,7 @@ __all__ = [
     "save_session",
     "session_json_serializer",
     "signing_key",
+    "uses_config_session",
     "verification_keys",
     "weak_keys_allowed",
 ]
@@ -452,6 +454,16 @@ def add_vary_cookie(response: Response) -> None:
         response.headers.set("Vary", "Cookie")
     elif "cookie" not in {part.strip().lower() for part in vary.split(",")}:
         response.headers.set("Vary", f"{vary}, Cookie")
+
+
+#: The session interface of an app that sets none of its own (``App.session_interface``).
+#: ``SESSION_TYPE`` replaces only this one: an interface the app chose itself is kept.
+DEFAULT_INTERFACE = SecureCookieSessionInterface()
+
+
+def uses_config_session(app: App) -> bool:
+    """Whether ``SESSION_TYPE`` chooses the app's session: the app kept the default interface."""
+    return app.session_interface is DEFAULT_INTERFACE
 
 
 def open_session(app: App, request: Request) -> SessionMixin:

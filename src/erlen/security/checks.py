@@ -30,11 +30,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from erlen.core.app import App
-from erlen.core.sessions import MIN_SECRET_KEY_LENGTH, key_is_weak, weak_keys_allowed
+from erlen.core.sessions import (
+    MIN_SECRET_KEY_LENGTH,
+    key_is_weak,
+    uses_config_session,
+    weak_keys_allowed,
+)
 from erlen.security.headers import SecurityHeaders
 from erlen.security.hosts import host_is_trusted
 from erlen.security.proxies import ProxyRules
+
+if t.TYPE_CHECKING:
+    from erlen.core.app import App
 
 __all__ = [
     "Problem",
@@ -312,11 +319,6 @@ def _fallbacks(fallbacks: object, relaxed: bool) -> Iterator[Problem]:
         )
 
 
-def _uses_config_session(app: App) -> bool:
-    """Whether ``SESSION_TYPE`` chooses the session: the app kept the class's interface."""
-    return app.session_interface is App.session_interface
-
-
 def _session_store(app: App) -> Iterator[Problem]:
     config = app.config
     session_type = config.get("SESSION_TYPE") or "cookie"
@@ -332,7 +334,7 @@ def _session_store(app: App) -> Iterator[Problem]:
                 "Set SESSION_TYPE = 'redis' to keep sessions in Redis, or remove the URL.",
             )
         return
-    if not _uses_config_session(app):
+    if not uses_config_session(app):
         return  # the app set its own session_interface, which SESSION_TYPE does not replace
     if session_type != "redis":
         yield Problem(

@@ -205,7 +205,8 @@ class Rule:
                 raise TypeError("'methods' should be a list of strings, not a string.")
             method_set = {method.upper() for method in methods}
             #: HEAD was added for GET rather than asked for: a HEAD request runs the view as a
-            #: GET (see ``Erlen._route``), which is what HEAD means in HTTP.
+            #: GET (see ``Dispatcher.route``, erlen.core.dispatch), which is what HEAD means in
+            #: HTTP.
             self.head_as_get = "GET" in method_set and "HEAD" not in method_set
             if "GET" in method_set:
                 method_set.add("HEAD")
